@@ -1,0 +1,75 @@
+"""``coursekit`` / ``python -m coursekit``: the course's maintenance commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from coursekit.notebooks import exercises
+    from coursekit.notebooks.refresh import RefreshError, executed_notebooks, refresh
+
+    paths = [Path(p).resolve() for p in args.paths] or executed_notebooks()
+    status = 0
+    for path in paths:
+        try:
+            print(f"{'updated' if refresh(path) else 'unchanged'}: {path.name}", flush=True)
+        except RefreshError as exc:
+            print(exc, file=sys.stderr)
+            status = 1
+    for path in exercises.generate():
+        print(f"regenerated: exercises/{path.name}")
+    return status
+
+
+def _exercises(args: argparse.Namespace) -> int:
+    from coursekit.notebooks import exercises
+
+    if args.check:
+        stale = exercises.stale()
+        for path in stale:
+            print(f"out of date: exercises/{path.name} (run: python -m coursekit exercises)", file=sys.stderr)
+        return 1 if stale else 0
+    for path in exercises.generate():
+        print(f"regenerated: exercises/{path.name}")
+    return 0
+
+
+def _banks(args: argparse.Namespace) -> int:
+    from coursekit.quiz.bank import BankError, load_all
+
+    try:
+        banks = load_all()
+    except BankError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for bank in banks:
+        print(f"ok: {bank.path.name}: {len(bank.questions)} questions, {len(bank.objectives)} objectives")
+    return 0
+
+
+def _book(args: argparse.Namespace) -> int:
+    from coursekit.book import build
+
+    return build(Path(args.output).resolve() if args.output else None, solutions=not args.without_solutions)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="coursekit", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("refresh", help="re-execute chapters and solutions in place, then regenerate exercises")
+    p.add_argument("paths", nargs="*", help="notebooks (default: all chapters and solutions)")
+    p.set_defaults(func=_refresh)
+    p = sub.add_parser("exercises", help="regenerate exercises/ from solutions/")
+    p.add_argument("--check", action="store_true", help="only report exercises that are out of date")
+    p.set_defaults(func=_exercises)
+    p = sub.add_parser("banks", help="validate every quiz bank")
+    p.set_defaults(func=_banks)
+    p = sub.add_parser("book", help="build the HTML book (warnings are errors)")
+    p.add_argument("--without-solutions", action="store_true", help="leave the solutions out (for instructors)")
+    p.add_argument("--output", help="folder to build into (default: the repository's _build/)")
+    p.set_defaults(func=_book)
+    args = parser.parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,1 @@
+"""Notebook transformations (one preprocessor, one change) and the commands built from them."""

@@ -1,0 +1,46 @@
+"""Re-execute notebooks in place, deterministically, so stored outputs are never edited by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbclient.exceptions import CellExecutionError
+
+from coursekit.notebooks import io
+from coursekit.notebooks.kernel import notebook_client
+from coursekit.notebooks.preprocessors import NbgraderCellMetadata, NormalizeMetadata
+from coursekit.paths import course_root
+
+
+class RefreshError(RuntimeError):
+    """A notebook failed to execute; the file on disk is left unchanged."""
+
+
+def executed(path: Path) -> str:
+    """Execute one notebook (cwd = its folder) and return its text, outputs included."""
+    nb = io.read(path)
+    resources: dict = {}
+    steps = [NormalizeMetadata] + ([NbgraderCellMetadata] if path.parent.name == "solutions" else [])
+    for step in steps:
+        nb, resources = step().preprocess(nb, resources)
+    try:
+        notebook_client(nb, path.parent).execute()
+    except CellExecutionError as exc:
+        raise RefreshError(f"{path}: a cell failed, file left unchanged\n{exc}") from exc
+    nb, _ = NormalizeMetadata().preprocess(nb, {})
+    return io.dumps(nb)
+
+
+def refresh(path: Path) -> bool:
+    """Execute *path* in place; return True if its text changed."""
+    text = executed(path)
+    if path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def executed_notebooks(root: Path | None = None) -> list[Path]:
+    """Every notebook committed with outputs: chapters and solutions."""
+    root = root or course_root()
+    return sorted((root / "chapters").glob("*.ipynb")) + sorted((root / "solutions").glob("*.ipynb"))
