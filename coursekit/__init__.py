@@ -7,6 +7,6 @@ __all__ = ["quiz"]
 
 def quiz(chapter: str, section: str | None = None, *, ids: list[str] | None = None):
     """Show the quiz for *chapter* ("01" or "01_ml_essentials"), one *section* of it, or given question *ids*."""
-    from coursekit.quiz.widget import make_quiz
+    from coursekit.quizzes.widget import make_quiz
 
     return make_quiz(chapter, section, ids=ids)

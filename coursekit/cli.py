@@ -38,7 +38,7 @@ def _exercises(args: argparse.Namespace) -> int:
 
 
 def _banks(args: argparse.Namespace) -> int:
-    from coursekit.quiz.bank import BankError, load_all
+    from coursekit.quizzes.bank import BankError, load_all
 
     try:
         banks = load_all()

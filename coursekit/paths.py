@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-QUIZ_ASSETS = PACKAGE_DIR / "quiz" / "assets"
+QUIZ_ASSETS = PACKAGE_DIR / "quizzes" / "assets"
 
 
 def course_root() -> Path:

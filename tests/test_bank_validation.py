@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coursekit.quiz.bank import BankError, load_all, load_bank
+from coursekit.quizzes.bank import BankError, load_all, load_bank
 
 VALID = {
     "chapter": "99_sample",

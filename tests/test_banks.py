@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coursekit.paths import quizzes_dir
-from coursekit.quiz.bank import load_all, load_bank
+from coursekit.quizzes.bank import load_all, load_bank
 
 BANKS = sorted(quizzes_dir().glob("*.yml"))
 

@@ -10,7 +10,7 @@ import yaml
 from coursekit.notebooks import io
 from coursekit.notebooks.refresh import executed_notebooks
 from coursekit.notebooks.strictness import strict_share
-from coursekit.quiz.bank import bank_path, load_bank
+from coursekit.quizzes.bank import bank_path, load_bank
 
 EXECUTED = executed_notebooks()
 CHAPTERS = [p for p in EXECUTED if p.parent.name == "chapters"]

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from coursekit import quiz
-from coursekit.quiz.static_html import script_json
+from coursekit.quizzes.static_html import script_json
 
 BANK = {
     "chapter": "99_sample",

@@ -2,7 +2,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 
-import quiz, { parseNumber, checkAnswer } from "../../coursekit/quiz/assets/quiz.js";
+import quiz, { parseNumber, checkAnswer } from "../../coursekit/quizzes/assets/quiz.js";
 
 function value(text, unit = "") {
   const r = parseNumber(text, unit);

@@ -8,9 +8,9 @@ import anywidget
 import traitlets
 
 from coursekit.paths import QUIZ_ASSETS
-from coursekit.quiz.bank import bank_path, load_bank
-from coursekit.quiz.payload import question_payload
-from coursekit.quiz.static_html import static_html
+from coursekit.quizzes.bank import bank_path, load_bank
+from coursekit.quizzes.payload import question_payload
+from coursekit.quizzes.static_html import static_html
 
 
 class Quiz(anywidget.AnyWidget):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coursekit.quiz.bank import Question
-from coursekit.quiz.markdown import to_html
+from coursekit.quizzes.bank import Question
+from coursekit.quizzes.markdown import to_html
 
 
 def question_payload(q: Question) -> dict[str, Any]:
