@@ -27,5 +27,5 @@ def notebook_client(nb, cwd: Path, allow_errors: bool = False) -> NotebookClient
     km = KernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnvKernelSpecs())
     return NotebookClient(
         nb, km=km, timeout=TIMEOUT_PER_CELL, allow_errors=allow_errors, resources={"metadata": {"path": str(cwd)}},
-        store_widget_state=False, record_timing=False,
+        store_widget_state=False, record_timing=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
