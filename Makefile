@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book book-without-solutions test refresh exercises
+.PHONY: book book-without-solutions test refresh exercises bench
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,6 @@ refresh: $(STAMP)  ## re-execute chapters and solutions in place, regenerate exe
 
 exercises: $(STAMP)  ## regenerate exercises/ from solutions/
 	$(PY) -m coursekit exercises
+
+bench: $(STAMP)  ## measure notebooks (1 core), test suite, book builds, env size -> benchmarks/results/latest.md
+	$(PY) -m coursekit.benchmark

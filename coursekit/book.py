@@ -30,7 +30,7 @@ def without_solutions(entry: Any) -> Any:
 
 
 def build_command(root: Path, output: Path | None, toc: Path | None) -> list[str]:
-    cmd = [sys.executable, "-m", "jupyter_book", "build", str(root), "--warningiserror", "--nitpick", "--keep-going"]
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--warningiserror", "--nitpick", "--keep-going"]
     if output is not None:
         cmd += ["--path-output", str(output)]
     if toc is not None:

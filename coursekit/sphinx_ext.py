@@ -33,7 +33,19 @@ def _copy_assets(app: Sphinx, exception: Exception | None) -> None:
             shutil.copyfile(ASSETS / name, target / name)
 
 
+def _drop_thebe(app: Sphinx) -> None:
+    """Jupyter Book 1 always loads sphinx-thebe, which declares its script twice (a console error) and
+    names a CDN. This book does not use Thebe (``launch_buttons.thebe: false``), so unhook it."""
+    if app.config.html_theme_options.get("launch_buttons", {}).get("thebe"):
+        return
+    for event in ("env-before-read-docs", "doctree-resolved"):
+        for listener in list(app.events.listeners.get(event, [])):
+            if getattr(listener.handler, "__module__", "").startswith("sphinx_thebe"):
+                app.disconnect(listener.id)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", _drop_thebe)
     app.connect("build-finished", _copy_assets)
     app.connect("html-page-context", _add_quiz_assets)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -15,7 +15,8 @@ def tags(cell) -> list[str]:
 
 
 class NormalizeMetadata(Preprocessor):
-    """Give every notebook the same kernelspec and drop volatile metadata (widget state, timings)."""
+    """Give every notebook the same kernelspec, drop volatile metadata (widget state, timings), and
+    hide the ``setup`` cell from the book (``remove-cell``: it matters only when a notebook runs alone)."""
 
     def preprocess(self, nb, resources):
         nb.metadata.pop("widgets", None)  # stored widget state would make the book load CDN scripts
@@ -24,6 +25,8 @@ class NormalizeMetadata(Preprocessor):
         for cell in nb.cells:
             cell.metadata.pop("execution", None)
             cell.metadata.pop("collapsed", None)
+            if "setup" in tags(cell) and "remove-cell" not in tags(cell):
+                cell.metadata["tags"] = tags(cell) + ["remove-cell"]
         return nb, resources
 
 
