@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_fraction, require_number
+from coursekit.checks import CheckFailed, passed, require, require_done, require_fraction
 
 __all__ = ["check_split", "check_precision_recall", "check_depth_choice", "check_threshold"]
 

@@ -1,0 +1,347 @@
+"""Self-checks for exercise 03, *Training vs inference workloads*.
+
+Each check recomputes the right answer from the task's facts, then recognises the usual mistakes by the
+factor they are off by (query heads instead of KV heads, a forgotten ×2 for K and V, bits taken for bytes,
+GB mixed with GiB, rounding a count up...) and says what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Callable
+
+from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done, require_number
+
+__all__ = ["check_training_memory", "check_kv_cache_bytes", "check_concurrent_requests", "check_serving_plan"]
+
+KiB, MiB, GiB = 2**10, 2**20, 2**30
+GB = 10**9
+
+
+def _close(value: float, target: float, rel: float = 0.005) -> bool:
+    """True if *value* is within *rel* (relative) of *target*."""
+    return math.isclose(value, target, rel_tol=rel, abs_tol=1e-12)
+
+
+def _whole(value: Any, name: str) -> int:
+    """*value* as an int, or fail: a count of GPUs or requests is a whole number."""
+    number = require_number(value, name)
+    if not float(number).is_integer():
+        raise CheckFailed(f"`{name}` is {number:g}, but it counts whole things. Round it: ask yourself whether a "
+                          "fraction of one more is needed (round up) or does not fit (round down).")
+    return int(number)
+
+
+# --------------------------------------------------------------------------------------------------
+# Task 1: training memory of a 13B model, mixed precision, Adam
+# --------------------------------------------------------------------------------------------------
+
+def check_training_memory(train_state_gb, min_gpus, *, n_params: float = 13e9, gpu_gb: float = 80) -> None:
+    """Model states for mixed-precision Adam (16 bytes per parameter) in GB, and whole 80 GB GPUs to hold them."""
+    require_done(train_state_gb, "train_state_gb")
+    got = require_number(train_state_gb, "train_state_gb")
+    right = 16 * n_params / GB
+    if not _close(got, right):
+        ratio = got / right if right else math.nan
+        per_param = got * GB / n_params
+        hints = [
+            (GB, "That is the number of bytes. Divide by 10**9 to give it in GB."),
+            (8, "That is 8x too big: you counted bits. Each fp16 value takes 2 bytes, each fp32 value 4 bytes."),
+            (GB / GiB, "That is in GiB (2**30 bytes). The task asks for GB: divide the bytes by 10**9, not 2**30."),
+        ]
+        for factor, message in hints:
+            if _close(ratio, factor):
+                raise CheckFailed(f"`train_state_gb` = {got:g}. {message}")
+        by_bytes = {
+            2: "only the 16-bit weights (2 bytes per parameter)",
+            4: "only the 16-bit weights and gradients (2 + 2 bytes per parameter)",
+            8: "only the fp32 master weights and the Adam moments, or the 16-bit weights, gradients and master "
+               "weights without the Adam moments",
+            12: "everything except the fp32 master weights (2 + 2 + 8), or fp32 weights, gradients and one Adam moment",
+            18: "the accounting that keeps gradients in fp32 (18 bytes per parameter); this task uses the "
+                "chapter's 16 (ZeRO: fp16 gradients)",
+        }
+        for size, what in by_bytes.items():
+            if _close(per_param, size):
+                raise CheckFailed(f"`train_state_gb` = {got:g} is {size} bytes per parameter: {what}. Mixed-precision "
+                                  "Adam holds 2 (fp16 weights) + 2 (fp16 gradients) + 4 (fp32 master weights) + "
+                                  "4 + 4 (two fp32 Adam moments) bytes per parameter.")
+        raise CheckFailed(f"`train_state_gb` = {got:g} is {per_param:.3g} bytes per parameter. Mixed-precision Adam "
+                          "holds 2 + 2 + 4 + 4 + 4 bytes per parameter; multiply by the number of parameters and "
+                          "divide by 10**9 for GB.")
+    require_done(min_gpus, "min_gpus")
+    gpus = _whole(min_gpus, "min_gpus")
+    right_gpus = math.ceil(right / gpu_gb)
+    if gpus == math.floor(right / gpu_gb) and gpus != right_gpus:
+        raise CheckFailed(f"{gpus} GPUs hold {gpus * gpu_gb:g} GB, less than the {right:g} GB of states: you rounded "
+                          "down. A fraction of a GPU still needs a whole GPU: round up (math.ceil).")
+    require(gpus >= right_gpus, f"{gpus} GPUs of {gpu_gb:g} GB hold {gpus * gpu_gb:g} GB, less than the {right:g} GB "
+                                "of model states. Divide the states by the size of one GPU and round up.")
+    require(gpus == right_gpus, f"{gpus} GPUs would hold the states, but fewer suffice: {right:g} GB / {gpu_gb:g} GB "
+                                "per GPU, rounded up. (Activations come on top in practice, but the task asks for "
+                                "the states alone.)")
+    passed(f"{n_params / 1e9:g}B parameters x 16 bytes = {right:g} GB of model states, {right * GB / GiB:.1f} GiB; "
+           f"at least {right_gpus} GPUs of 80 GB, before activations, and only if the states are sharded.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Task 2: kv_cache_bytes(config, tokens, batch=1, bytes_per_value=2)
+# --------------------------------------------------------------------------------------------------
+
+LLAMA_3_8B = {"num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "hidden_size": 4096}
+LLAMA_2_7B = {"num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 32, "hidden_size": 4096}
+LLAMA_3_70B = {"num_hidden_layers": 80, "num_attention_heads": 64, "num_key_value_heads": 8, "hidden_size": 8192}
+TOY = {"num_hidden_layers": 3, "num_attention_heads": 12, "num_key_value_heads": 4, "hidden_size": 768}
+
+
+def _kv_right(cfg: dict, tokens: int, batch: int, bytes_per_value: float) -> float:
+    head_dim = cfg["hidden_size"] // cfg["num_attention_heads"]
+    return 2 * cfg["num_hidden_layers"] * cfg["num_key_value_heads"] * head_dim * bytes_per_value * tokens * batch
+
+
+# (name, config, tokens, batch, bytes_per_value): simple cases first, so the first failure is the clearest
+KV_CASES = [
+    ("Llama-3-8B, 1 token", LLAMA_3_8B, 1, 1, 2),
+    ("Llama-3-8B, one 4,096-token request", LLAMA_3_8B, 4_096, 1, 2),
+    ("Llama-2-7B, one 4,096-token request", LLAMA_2_7B, 4_096, 1, 2),
+    ("Llama-3-70B, 8 requests of 2,048 tokens", LLAMA_3_70B, 2_048, 8, 2),
+    ("Llama-3-8B, 3 requests of 1,000 tokens, 1-byte (fp8) cache", LLAMA_3_8B, 1_000, 3, 1),
+    ("a small model (3 layers, 12 query heads, 4 KV heads, hidden size 768), 5 requests of 10 tokens", TOY, 10, 5, 2),
+]
+
+
+def _kv_diagnosis(ratio: float, cfg: dict, tokens: int, batch: int, bytes_per_value: float) -> str | None:
+    """Name the mistake that makes the result *ratio* times the right one, if it is a known one."""
+    heads, kv_heads = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    head_dim = cfg["hidden_size"] // heads
+    candidates = [
+        (heads / kv_heads, "you used the query heads (`num_attention_heads`) where the cache stores the KV heads "
+                           "(`num_key_value_heads`), or divided hidden_size by the KV heads to get the head dimension. "
+                           "With grouped-query attention several query heads share one KV head, and only the KV heads "
+                           "are cached; the head dimension is hidden_size / num_attention_heads."),
+        (0.5, "you forgot the factor 2: the cache stores a key AND a value vector per KV head."),
+        (8, "you counted bits: `bytes_per_value` is already in bytes (2 for fp16/bf16), do not multiply by 8."),
+        (head_dim, "you used `hidden_size` as the head dimension. The head dimension is hidden_size / "
+                   "num_attention_heads."),
+        (heads / kv_heads * head_dim, "you used `hidden_size` (all query heads x head dim) instead of "
+                                      "KV heads x head dim."),
+        (1 / cfg["num_hidden_layers"], "you left out the number of layers: every layer keeps its own K and V."),
+        (1 / GB, "you returned GB. Return bytes (the caller converts units)."),
+        (1 / GiB, "you returned GiB. Return bytes (the caller converts units)."),
+        (1 / MiB, "you returned MiB. Return bytes (the caller converts units)."),
+        (1 / KiB, "you returned KiB. Return bytes (the caller converts units)."),
+    ]
+    if tokens != 1:
+        candidates.append((1 / tokens, "the result does not grow with `tokens`: multiply by the number of tokens."))
+    if batch != 1:
+        candidates.append((1 / batch, "the result does not grow with `batch`: multiply by the number of sequences."))
+    if tokens != 1 and batch != 1:
+        candidates.append((1 / (tokens * batch), "the result ignores both `tokens` and `batch`: it is the size of "
+                                                 "one token. Multiply by tokens and by batch."))
+    if bytes_per_value != 2:
+        candidates.append((2 / bytes_per_value, "the result ignores `bytes_per_value` (you hard-coded 2 bytes): "
+                                                "use the argument, e.g. 1 for an fp8 cache."))
+    for factor, message in candidates:
+        if factor != 1 and _close(ratio, factor, rel=0.002):
+            return message
+    return None
+
+
+def check_kv_cache_bytes(kv_cache_bytes: Callable[..., Any]) -> None:
+    """The learner's kv_cache_bytes(config, tokens, batch=1, bytes_per_value=2) returns the right bytes."""
+    require_done(kv_cache_bytes, "kv_cache_bytes")
+    require(callable(kv_cache_bytes), "`kv_cache_bytes` should be the function you defined, not the result of "
+                                      "calling it. Pass the function itself: ch03.check_kv_cache_bytes(kv_cache_bytes).")
+    for label, cfg, tokens, batch, bytes_per_value in KV_CASES:
+        try:
+            got = kv_cache_bytes(dict(cfg), tokens=tokens, batch=batch, bytes_per_value=bytes_per_value)
+        except NotImplementedError:
+            raise NotDoneYet("Not done yet: `kv_cache_bytes` still raises NotImplementedError. Write its body, run "
+                             "the cell, then run this check.") from None
+        except TypeError as exc:
+            raise CheckFailed(f"Calling kv_cache_bytes(config, tokens=..., batch=..., bytes_per_value=...) failed "
+                              f"with TypeError: {exc}. Keep the signature kv_cache_bytes(config, tokens, batch=1, "
+                              "bytes_per_value=2).") from None
+        except KeyError as exc:
+            raise CheckFailed(f"kv_cache_bytes raised KeyError {exc} for {label}. The config has exactly these keys: "
+                              f"{', '.join(cfg)}.") from None
+        except Exception as exc:  # noqa: BLE001 - any error in the learner's code is reported, not raised
+            raise CheckFailed(f"kv_cache_bytes raised {type(exc).__name__}: {exc} for {label}.") from None
+        if got is None:
+            raise CheckFailed("kv_cache_bytes returned None: did you forget `return`?")
+        value = require_number(got, "kv_cache_bytes(...)")
+        right = _kv_right(cfg, tokens, batch, bytes_per_value)
+        if _close(value, right, rel=1e-9):
+            continue
+        where = (f"For {label} (tokens={tokens}, batch={batch}, bytes_per_value={bytes_per_value}) your function "
+                 f"returns {value:,.6g}, but the right value is {right:,.0f} bytes ({right / MiB:,.4g} MiB)")
+        diagnosis = _kv_diagnosis(value / right, cfg, tokens, batch, bytes_per_value)
+        if diagnosis:
+            raise CheckFailed(f"{where}: {value / right:.4g}x the right value. It looks like {diagnosis}")
+        raise CheckFailed(f"{where}. The formula: 2 x num_hidden_layers x num_key_value_heads x (hidden_size / "
+                          "num_attention_heads) x bytes_per_value x tokens x batch.")
+    per_token = _kv_right(LLAMA_3_8B, 1, 1, 2)
+    passed(f"kv_cache_bytes is right on {len(KV_CASES)} cases, GQA included: Llama-3-8B needs {per_token // KiB} KiB "
+           f"per token, {per_token * 4_096 // MiB} MiB per 4,096-token request; Llama-2-7B (no GQA) needs 4x that.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Task 3: concurrent 8k requests for Llama-3-8B on a GPU that nvidia-smi reports as 81,920 MiB
+# --------------------------------------------------------------------------------------------------
+
+def check_concurrent_requests(kv_per_request_gib, max_requests, *, gpu_total_mib: int = 81_920,
+                              usable_fraction: float = 0.9, n_params: int = 8_030_261_248,
+                              tokens: int = 8_192, config: dict | None = None) -> None:
+    """KV cache of one request in GiB, and whole requests that fit in the usable memory after the weights."""
+    cfg = config or LLAMA_3_8B
+    kv_bytes = _kv_right(cfg, tokens, 1, 2)
+    usable = gpu_total_mib * MiB * usable_fraction
+    weights = n_params * 2
+
+    def fits(kv: float, total: float = usable, w: float = weights) -> int:
+        return max(0, math.floor((total - w) / kv))
+
+    require_done(kv_per_request_gib, "kv_per_request_gib")
+    got_kv = require_number(kv_per_request_gib, "kv_per_request_gib")
+    right_kv = kv_bytes / GiB
+    if not _close(got_kv, right_kv):
+        ratio = got_kv / right_kv
+        heads = cfg["num_attention_heads"] / cfg["num_key_value_heads"]
+        hints = [
+            (heads, "you used the query heads (32) instead of the KV heads (8): 4x too big."),
+            (0.5, "half the right value: did you forget the 2 for K and V, or use 4,096 tokens instead of 8,192?"),
+            (2, "twice the right value: the cache is bf16, 2 bytes per value (or did you double K and V twice?)."),
+            (8, "8x too big: bytes_per_value is 2 bytes for bf16, not 16 (bits)."),
+            (GiB / GB, "that is in GB (10**9 bytes). The task asks for GiB: divide the bytes by 2**30."),
+            (GiB / MiB, "that is in MiB. The task asks for GiB: divide the bytes by 2**30."),
+            (GiB, "that is the number of bytes. Divide by 2**30 for GiB."),
+        ]
+        for factor, message in hints:
+            if _close(ratio, factor):
+                raise CheckFailed(f"`kv_per_request_gib` = {got_kv:g}: {message}")
+        raise CheckFailed(f"`kv_per_request_gib` = {got_kv:g}, expected {right_kv:g}. One request holds {tokens:,} "
+                          "tokens, each needing 2 x layers x KV heads x head dim x 2 bytes.")
+
+    require_done(max_requests, "max_requests")
+    got = _whole(max_requests, "max_requests")
+    right = fits(kv_bytes)
+    if got == right:
+        passed(f"{gpu_total_mib:,} MiB x {usable_fraction:g} = {usable / GiB:.1f} GiB usable; weights "
+               f"{weights / GiB:.1f} GiB; {(usable - weights) / GiB:.1f} GiB left / {right_kv:g} GiB per request = "
+               f"{right} concurrent {tokens:,}-token requests.")
+        return
+    mistakes = [
+        (right + 1, "You rounded up. A request whose cache does not fit completely cannot run: round down "
+                    "(math.floor)."),
+        (fits(kv_bytes * cfg["num_attention_heads"] / cfg["num_key_value_heads"]),
+         "Your count matches a KV cache computed with the 32 query heads instead of the 8 KV heads."),
+        (fits(kv_bytes / 2), "Your count matches a KV cache half the right size (the 2 for K and V forgotten, or "
+                             "4,096 tokens instead of 8,192)."),
+        (fits(kv_bytes, w=0), "You did not subtract the weights: the model's bf16 weights (2 bytes per parameter) "
+                              "live in the same GPU memory as the KV cache."),
+        (fits(kv_bytes, total=gpu_total_mib * MiB), f"You used all of the GPU memory: the server may only use "
+                                                    f"{usable_fraction:.0%} of it."),
+        (fits(kv_bytes, total=gpu_total_mib * 1e6 * usable_fraction),
+         "You read MiB as 10**6 bytes. nvidia-smi's MiB are 2**20 bytes."),
+        (fits(kv_bytes, w=n_params * 4), "You counted 4 bytes per weight; the weights are bf16, 2 bytes each."),
+        (fits(kv_bytes, w=n_params * 2 / GB * GiB), "You mixed GB and GiB between the weights and the GPU memory."),
+    ]
+    for value, message in mistakes:
+        if got == value and value != right:
+            raise CheckFailed(f"`max_requests` = {got}. {message}")
+    raise CheckFailed(f"`max_requests` = {got} is not right. Usable memory = {gpu_total_mib:,} MiB x 2**20 x "
+                      f"{usable_fraction:g}; subtract the weights ({n_params:,} parameters x 2 bytes); divide by the "
+                      "bytes of one request's KV cache and round down.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Task 4 (open): batch or online, replicas and cost per 1,000 predictions, with a justification
+# --------------------------------------------------------------------------------------------------
+
+EXPECTED_MODES = {"fraud": "online", "churn": "batch", "search": "online", "invoices": "batch"}
+MODE_FEEDBACK = {
+    "fraud": "The payment exists only when it arrives, and the answer is needed before it is approved: there is "
+             "nothing to precompute. That is online inference.",
+    "churn": "The 2 million customers are known in advance and the list is needed once a week: a batch job scores "
+             "them all at full throughput, far cheaper than 2 million one-row calls, and can retry before Monday.",
+    "search": "The query exists only once the user has typed it: the ranking cannot be precomputed for every "
+              "possible query. That is online inference.",
+    "invoices": "Every account is known in advance and a nightly refresh is fresh enough: score them all in a "
+                "nightly batch job and let the portal read the stored forecasts.",
+}
+_SIZING_TERMS = ("headroom", "utilis", "utiliz", "spare", "fail", "lose", "losing", "lost", "drain", "n+1",
+                 "redundan", "70", "%", "peak", "capacity")
+
+
+def check_serving_plan(choices, replicas, cost_per_1000, justification, *, per_replica_rps: float = 180,
+                       peak_rps: float = 900, max_utilization: float = 0.7, price_per_hour: float = 0.12,
+                       min_words: int = 25) -> None:
+    """Batch/online choices, a replica count that meets the policy, its cost per 1,000 predictions, a justification."""
+    require_done(choices, "choices")
+    require(isinstance(choices, dict), f"`choices` should be a dict like {{'fraud': 'online', ...}}, but it is a "
+                                       f"{type(choices).__name__}.")
+    missing = [k for k in EXPECTED_MODES if k not in choices]
+    require(not missing, f"`choices` has no entry for {', '.join(map(repr, missing))}: give one for each scenario.")
+    for scenario, expected in EXPECTED_MODES.items():
+        mode = choices[scenario]
+        mode_text = mode.strip().lower() if isinstance(mode, str) else mode
+        require(mode_text in ("batch", "online"), f"choices[{scenario!r}] is {mode!r}: use \"batch\" or \"online\".")
+        require(mode_text == expected, f"choices[{scenario!r}] is {mode_text!r}. {MODE_FEEDBACK[scenario]}")
+
+    require_done(replicas, "replicas")
+    n = _whole(replicas, "replicas")
+    bare = math.ceil(peak_rps / per_replica_rps)
+    with_headroom = math.ceil(peak_rps / (per_replica_rps * max_utilization))
+    needed = with_headroom + 1
+    busy = peak_rps / (n * per_replica_rps) if n > 0 else math.inf
+    require(n >= bare, f"{n} replicas serve at most {n * per_replica_rps:g} predictions per second, less than the "
+                       f"{peak_rps:g} at peak: requests would queue and time out. Start from peak / per-replica "
+                       "throughput.")
+    require(n >= with_headroom, f"With {n} replicas each runs at {busy:.0%} of its measured capacity at peak, above "
+                                f"the {max_utilization:.0%} policy. Divide the peak by (per-replica throughput x "
+                                f"{max_utilization:g}) and round up.")
+    after_loss = peak_rps / ((n - 1) * per_replica_rps) if n > 1 else math.inf
+    require(n >= needed, f"{n} replicas keep each at {busy:.0%} at peak, but after losing one the other {n - 1} run "
+                         f"at {after_loss:.0%}, above {max_utilization:.0%}. Add the spare the policy asks for.")
+    require(n <= needed + 3, f"{n} replicas run at only {busy:.0%} of capacity at peak; {needed} already meet the "
+                             "policy, spare included. Every extra replica is paid around the clock: cut it, or "
+                             "explain the extra need (and then keep it within a few replicas).")
+
+    require_done(cost_per_1000, "cost_per_1000")
+    cost = require_number(cost_per_1000, "cost_per_1000")
+    right = n * price_per_hour / (peak_rps * 3_600) * 1_000
+    if not _close(cost, right, rel=0.02):
+        ratio = cost / right
+        hints = [
+            (1 / 1_000, "that is the cost of ONE prediction: multiply by 1,000."),
+            (peak_rps / (n * per_replica_rps), "that is the cost at full capacity (replicas x 180 per second), but "
+                                               "the fleet serves 900 per second at peak: divide by the actual load."),
+            (1 / n, f"that is the price of one replica; the fleet of {n} costs {n} x the price per hour."),
+            (3_600, "you divided by predictions per second, not per hour: multiply the rate by 3,600."),
+            (1 / 3_600, "you multiplied by 3,600 twice, or divided an hourly price by seconds twice."),
+            (1_000, "you multiplied by 1,000 twice, or gave the answer in milli-dollars."),
+            (100, "that looks like cents. Give the cost in dollars."),
+        ]
+        for factor, message in hints:
+            if _close(ratio, factor, rel=0.02):
+                raise CheckFailed(f"`cost_per_1000` = {cost:g}: {message} Expected about {right:.6f} dollars for "
+                                  f"{n} replicas.")
+        raise CheckFailed(f"`cost_per_1000` = {cost:g}, expected about {right:.6f} dollars: {n} replicas x "
+                          f"${price_per_hour:g} per hour / ({peak_rps:g} predictions/s x 3,600 s) x 1,000.")
+
+    require_done(justification, "justification")
+    require(isinstance(justification, str), f"`justification` should be text (2-4 sentences), but it is a "
+                                            f"{type(justification).__name__}.")
+    words = re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", justification)
+    require(len(words) >= min_words, f"Your justification has {len(words)} words; write 2-4 sentences (at least "
+                                     f"{min_words} words): the capacity, the headroom, what happens when one replica "
+                                     "is lost, and why one scenario is batch or online.")
+    text = justification.lower()
+    require(any(term in text for term in _SIZING_TERMS),
+            "Explain the replica count in terms of the policy: mention the peak, the 70 % headroom (utilisation) or "
+            "what happens when a replica is lost.")
+    require(any(term in text for term in ("batch", "online")),
+            "Also justify one of your batch/online choices: say which scenario and why.")
+    passed(f"choices right; {n} replicas run at {busy:.0%} at peak and {after_loss:.0%} after losing one (policy "
+           f"{max_utilization:.0%}); ${cost:.6f} per 1,000 predictions at the example price.")
