@@ -9,7 +9,7 @@ import pytest
 
 from coursekit.notebooks.environment import apply_deterministic_env
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 
 # nbval starts kernels from this process: give them the same environment as `coursekit refresh`.
 apply_deterministic_env()
