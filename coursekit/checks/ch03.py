@@ -114,7 +114,6 @@ KV_CASES = [
 def _kv_diagnosis(ratio: float, cfg: dict, tokens: int, batch: int, bytes_per_value: float) -> str | None:
     """Name the mistake that makes the result *ratio* times the right one, if it is a known one."""
     heads, kv_heads = cfg["num_attention_heads"], cfg["num_key_value_heads"]
-    head_dim = cfg["hidden_size"] // heads
     candidates = [
         (heads / kv_heads, "you used the query heads (`num_attention_heads`) where the cache stores the KV heads "
                            "(`num_key_value_heads`), or divided hidden_size by the KV heads to get the head dimension. "
@@ -122,10 +121,8 @@ def _kv_diagnosis(ratio: float, cfg: dict, tokens: int, batch: int, bytes_per_va
                            "are cached; the head dimension is hidden_size / num_attention_heads."),
         (0.5, "you forgot the factor 2: the cache stores a key AND a value vector per KV head."),
         (8, "you counted bits: `bytes_per_value` is already in bytes (2 for fp16/bf16), do not multiply by 8."),
-        (head_dim, "you used `hidden_size` as the head dimension. The head dimension is hidden_size / "
-                   "num_attention_heads."),
-        (heads / kv_heads * head_dim, "you used `hidden_size` (all query heads x head dim) instead of "
-                                      "KV heads x head dim."),
+        (heads, "you used `hidden_size` as the head dimension. The head dimension is hidden_size / "
+                "num_attention_heads (128 for the Llama models)."),
         (1 / cfg["num_hidden_layers"], "you left out the number of layers: every layer keeps its own K and V."),
         (1 / GB, "you returned GB. Return bytes (the caller converts units)."),
         (1 / GiB, "you returned GiB. Return bytes (the caller converts units)."),
