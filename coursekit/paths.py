@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -20,8 +21,24 @@ def quizzes_dir() -> Path:
     return course_root() / "quizzes"
 
 
+_prepared: set[Path] = set()
+
+
+def scratch_root() -> Path:
+    """Where notebooks may write: ``$COURSEKIT_SCRATCH`` if set (tests use a temp dir), else ``scratch/``."""
+    env = os.environ.get("COURSEKIT_SCRATCH")
+    return Path(env).resolve() if env else course_root() / "scratch"
+
+
 def scratch_dir(name: str) -> Path:
-    """A git-ignored folder ``scratch/<name>`` for files a notebook writes; created if missing."""
-    path = course_root() / "scratch" / name
+    """A git-ignored folder ``scratch/<name>`` for the files a notebook writes.
+
+    The first call in a process empties it, so every run of a notebook starts from the same state
+    (and leftovers of an earlier run cannot change its outputs); later calls return it as it is.
+    """
+    path = scratch_root() / name
+    if path not in _prepared:
+        shutil.rmtree(path, ignore_errors=True)
+        _prepared.add(path)
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -46,7 +46,8 @@ def test_solution_passes_every_check(solution):
 
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
-def test_fresh_exercise_fails_only_as_not_done(solution):
+def test_fresh_exercise_fails_only_as_not_done(solution, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSEKIT_SCRATCH", str(tmp_path))  # not the scratch/ the solution's nbval run uses
     exercise = exercise_path(solution)
     nb = io.read(exercise)
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "exercises are committed clean"

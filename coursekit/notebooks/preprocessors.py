@@ -75,3 +75,17 @@ class ClearOutputs(Preprocessor):
             cell.outputs = []
             cell.execution_count = None
         return cell, resources
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+class DropStaleWidgetViews(Preprocessor):
+    """Remove widget views from stored outputs: their model ids are random and point at a kernel that is
+    gone. The quiz's ``text/html`` and ``text/plain`` forms remain (the book renders the HTML form)."""
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []):
+            if WIDGET_VIEW in output.get("data", {}) and len(output["data"]) > 1:
+                del output["data"][WIDGET_VIEW]
+        return cell, resources

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from nbclient.exceptions import CellExecutionError
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 from coursekit.notebooks import io
 from coursekit.notebooks.kernel import notebook_client
-from coursekit.notebooks.preprocessors import NbgraderCellMetadata, NormalizeMetadata
+from coursekit.notebooks.preprocessors import DropStaleWidgetViews, NbgraderCellMetadata, NormalizeMetadata
 from coursekit.paths import course_root
 
 
@@ -27,7 +28,10 @@ def executed(path: Path) -> str:
         notebook_client(nb, path.parent).execute()
     except CellExecutionError as exc:
         raise RefreshError(f"{path}: a cell failed, file left unchanged\n{exc}") from exc
-    nb, _ = NormalizeMetadata().preprocess(nb, {})
+    # Stored outputs are made stable: streams merged (the kernel splits prints at random points),
+    # widget views dropped (random model ids), metadata normalised.
+    for step in (CoalesceStreamsPreprocessor, DropStaleWidgetViews, NormalizeMetadata):
+        nb, _ = step().preprocess(nb, {})
     return io.dumps(nb)
 
 
