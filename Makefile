@@ -18,8 +18,8 @@ book: $(STAMP)  ## build the HTML book into _build/html (warnings are errors)
 book-without-solutions: $(STAMP)  ## the same, leaving out solutions/ (for instructors)
 	$(PY) -m coursekit book --without-solutions
 
-test: $(STAMP)  ## every test: banks, checks, exercises, strict nbval, book build, browser
-	$(PY) -m pytest
+test: $(STAMP)  ## every test, with the network cut (banks, checks, exercises, strict nbval, book, browser)
+	$(PY) -m coursekit.offline $(PY) -m pytest
 
 refresh: $(STAMP)  ## re-execute chapters and solutions in place, regenerate exercises
 	$(PY) -m coursekit refresh

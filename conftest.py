@@ -41,3 +41,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory, request) -> Path:
+    """The HTML book, built once per test run (with warnings as errors) and shared by xdist workers."""
+    import fcntl
+
+    from coursekit.book import build
+
+    distributed = hasattr(request.config, "workerinput")  # an xdist worker: share with the others
+    shared = tmp_path_factory.getbasetemp().parent if distributed else tmp_path_factory.getbasetemp()
+    out, status = shared / "book", shared / "book.status"
+    with open(shared / "book.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds; the others wait, then reuse it
+        if not status.exists():
+            status.write_text(str(build(out)))
+    assert status.read_text() == "0", "jupyter-book build -W failed: see the first worker's output above"
+    return out / "_build" / "html"
+
+
+def pytest_collection_modifyitems(config, items):
+    """With ``--dist loadgroup``: a notebook's cells (and a test file's tests) stay on one worker, in
+    order, as with ``loadfile``; but each page of a browser test is its own group, so pages spread out."""
+    for item in items:
+        if not any(m.name == "xdist_group" for m in item.iter_markers()):
+            group = item.nodeid if item.get_closest_marker("browser") and "[" in item.nodeid else item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(name=group))

@@ -33,6 +33,21 @@ def _copy_assets(app: Sphinx, exception: Exception | None) -> None:
             shutil.copyfile(ASSETS / name, target / name)
 
 
+TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
+LABELLED_TOGGLE = '<summary aria-label="Show or hide the pages under this entry"><span class="toctree-toggle" role="presentation">'
+
+
+def _label_toc_toggles(app: Sphinx, exception: Exception | None) -> None:
+    """The theme's sidebar toggles are icon-only ``<summary>`` elements, which screen readers announce
+    without a name (axe-core: summary-name, serious). Give each one an accessible name."""
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if TOGGLE in text:
+            page.write_text(text.replace(TOGGLE, LABELLED_TOGGLE), encoding="utf-8")
+
+
 def _drop_thebe(app: Sphinx) -> None:
     """Jupyter Book 1 always loads sphinx-thebe, which declares its script twice (a console error) and
     names a CDN. This book does not use Thebe (``launch_buttons.thebe: false``), so unhook it."""
@@ -47,5 +62,6 @@ def _drop_thebe(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _drop_thebe)
     app.connect("build-finished", _copy_assets)
+    app.connect("build-finished", _label_toc_toggles)
     app.connect("html-page-context", _add_quiz_assets)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

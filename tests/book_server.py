@@ -14,9 +14,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-b
                  "--disable-component-update", "--disable-sync", "--disable-quic"]
 
 
+MISSING: list[str] = []  # paths the test server answered 404 for (named in test failures)
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - signature fixed by the base class
         pass
+
+    def send_error(self, code, message=None, explain=None):
+        if code == 404:
+            MISSING.append(self.path)
+        super().send_error(code, message, explain)
 
 
 @contextmanager
@@ -32,3 +40,32 @@ def serve(directory: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def all_pages(html_dir: Path) -> list[Path]:
+    """Every HTML page of the built book (not the theme's static files)."""
+    return sorted(p for p in html_dir.rglob("*.html") if "_static" not in p.parts)
+
+
+@contextmanager
+def chromium_and_site(html_dir: Path):
+    """Headless Debian Chromium plus the built book served on 127.0.0.1: yields (base URL, browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with serve(html_dir) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield base, browser
+        finally:
+            browser.close()
+
+
+def open_page(browser, url: str):
+    """A fresh page at *url*, recording every request and every console or page error."""
+    page = browser.new_page()
+    page.requests, page.errors = [], []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.on("console", lambda m: page.errors.append(f"{m.text} {MISSING[-1:]}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(url, wait_until="networkidle")
+    return page

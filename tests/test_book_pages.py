@@ -1,0 +1,91 @@
+"""Every page of the built book in headless Chromium: clean console, nothing loaded from outside the
+site, no serious accessibility violation (axe-core), and every internal link resolves."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from tests.book_server import all_pages, chromium_and_site, open_page
+from tests.quiz_driver import answer_by_mouse
+from tests.site_pages import toc_pages
+
+FAST = {"resultTypes": ["violations"]}
+CONTRAST_PAGES = ["index.html", "chapters/01_ml_essentials.html", "exercises/01_ml_essentials.html"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("rel", toc_pages())
+def test_page_loads_clean_local_and_accessible(book, rel):
+    """No console errors, nothing requested from outside the built site, and no serious or critical
+    axe-core violation (moderate and minor ones are printed for the record). Colour contrast, the one
+    slow rule (20 s on a long chapter), depends only on the shared CSS: the next test checks it."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    assert (book / rel).exists(), f"{rel} was not built"
+    with chromium_and_site(book) as (base, chromium):
+        page = open_page(chromium, base + rel)
+        outside = [u for u in page.requests if not u.startswith((base, "data:", "blob:"))]
+        errors = list(page.errors)  # before axe runs: it re-fetches stylesheets on its own
+        violations = Axe().run(page, options={**FAST, "rules": {"color-contrast": {"enabled": False}}}).response["violations"]
+    for v in violations:
+        if v["impact"] not in ("serious", "critical"):
+            print(f"axe {v['impact']}: {rel}: {v['id']}: {v['help']} x{len(v['nodes'])}")
+    serious = [f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}" for v in violations
+               if v["impact"] in ("serious", "critical")]
+    assert not outside, f"{rel}: requested from outside the built site: {outside}"
+    assert not errors, f"{rel}: console errors {errors}"
+    assert not serious, f"{rel}: " + "; ".join(serious)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("rel", CONTRAST_PAGES)
+def test_colour_contrast_on_representative_pages(book, rel):
+    """axe-core's colour-contrast rule on pages with every kind of content (prose, code, tables, plots,
+    quizzes), with a quiz's wrong and right feedback on screen, in the light and the dark theme."""
+    import json
+
+    from axe_playwright_python.sync_playwright import Axe
+
+    failures = []
+    with chromium_and_site(book) as (base, chromium):
+        page = open_page(chromium, base + rel)
+        quiz = page.locator(".ck-quiz").first
+        if quiz.count():
+            questions = json.loads(quiz.locator("script.ck-quiz-data").text_content())["questions"]
+            groups = quiz.get_by_role("group")
+            answer_by_mouse(groups.nth(0), questions[0], correct=False)
+            answer_by_mouse(groups.nth(1), questions[1], correct=True)
+        for mode in ("light", "dark"):
+            page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+            page.wait_for_timeout(600)  # let the theme's colour transitions finish
+            only = {**FAST, "runOnly": {"type": "rule", "values": ["color-contrast"]}}
+            for v in Axe().run(page, options=only).response["violations"]:
+                targets = [n["target"] for n in v["nodes"][:5]]
+                failures.append(f"{mode}: {v['impact']}: {v['help']} x{len(v['nodes'])} e.g. {targets}")
+    assert not failures, f"{rel}:\n" + "\n".join(failures)
+
+
+@pytest.mark.browser
+def test_internal_links_resolve(book):
+    """Every relative link and fragment in the built pages points at a file and an id that exist."""
+    broken = []
+    for path in all_pages(book):
+        html = path.read_text(encoding="utf-8")
+        for href in re.findall(r'<a [^>]*href="([^"]+)"', html):
+            href = unescape(href)
+            if re.match(r"^[a-z]+:", href) or href.startswith("//"):
+                continue  # external or mailto: followed only when a reader clicks
+            target, _, fragment = href.partition("#")
+            target_path = (path.parent / target).resolve() if target else path
+            if target_path.is_dir():
+                target_path = target_path / "index.html"
+            if not target_path.exists():
+                broken.append(f"{path.relative_to(book)} -> {href}")
+            elif fragment and target_path.suffix == ".html":
+                ids = set(re.findall(r'id="([^"]+)"', target_path.read_text(encoding="utf-8")))
+                if fragment not in ids:
+                    broken.append(f"{path.relative_to(book)} -> {href} (no such id)")
+    assert not broken, "\n".join(sorted(set(broken)))

@@ -1,0 +1,47 @@
+"""Every quiz on every page of the built book, in headless Chromium with no kernel: a wrong and a right
+answer by mouse show the right verdict and feedback, and the right answer by keyboard alone works too."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.book_server import chromium_and_site, open_page
+from tests.quiz_driver import answer_by_mouse, answer_right_by_keyboard, folded
+from tests.site_pages import quiz_pages
+
+PAGES = quiz_pages()
+
+
+def test_chapter_01_has_quizzes():
+    assert "chapters/01_ml_essentials.html" in PAGES
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("rel", PAGES)
+def test_every_quiz_on_the_page_answers_right_and_wrong(book, rel):
+    failures, answered = [], 0
+    with chromium_and_site(book) as (base, chromium):
+        page = open_page(chromium, base + rel)
+        quizzes = page.locator(".ck-quiz").all()
+        assert quizzes, f"{rel}: no quiz rendered"
+        for quiz_el in quizzes:
+            data = json.loads(quiz_el.locator("script.ck-quiz-data").text_content())
+            groups = quiz_el.get_by_role("group")
+            assert groups.count() == len(data["questions"]), f"{rel} {data['quiz_id']}: not every question rendered"
+            for q, group in zip(data["questions"], groups.all()):
+                # wrong, right, wrong again by mouse; then right by keyboard alone (so the verdict must change)
+                outcomes = [answer_by_mouse(group, q, correct=False), answer_by_mouse(group, q, correct=True),
+                            answer_by_mouse(group, q, correct=False), answer_right_by_keyboard(page, group, q)]
+                answered += 1
+                failures += [f"{o.question} ({o.how}): {o.shown!r}" for o in outcomes if not (o.verdict_ok and o.feedback_ok)]
+            n = len(data["questions"])
+            score = folded(quiz_el.locator(".ck-score").inner_text())
+            if f"{n} / {n}" not in score:
+                failures.append(f"{data['quiz_id']}: score line {score!r}")
+        outside = [u for u in page.requests if not u.startswith((base, "data:", "blob:"))]
+        assert not outside, f"{rel}: the quiz page loaded from outside the built site: {outside}"
+        assert not page.errors, f"{rel}: console errors {page.errors}"
+    print(f"{rel}: answered {answered} questions")
+    assert not failures, f"{rel}:\n" + "\n".join(failures)
