@@ -61,10 +61,17 @@ def book(tmp_path_factory, request) -> Path:
     return out / "_build" / "html"
 
 
-def pytest_collection_modifyitems(config, items):
-    """With ``--dist loadgroup``: a notebook's cells (and a test file's tests) stay on one worker, in
-    order, as with ``loadfile``; but each page of a browser test is its own group, so pages spread out."""
-    for item in items:
-        if not any(m.name == "xdist_group" for m in item.iter_markers()):
-            group = item.nodeid if item.get_closest_marker("browser") and "[" in item.nodeid else item.nodeid.split("::")[0]
-            item.add_marker(pytest.mark.xdist_group(name=group))
+SPREAD_FILES = {"tests/test_book_pages.py", "tests/test_book_quizzes.py"}  # one browser page per test
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Like ``--dist loadfile`` (a notebook's cells must run in order in one kernel, so every file goes to
+    one worker), except that the per-page browser tests spread over the workers one by one."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FilesExceptBrowserPages(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::")[0]
+            return nodeid if file in SPREAD_FILES else file
+
+    return FilesExceptBrowserPages(config, log)
