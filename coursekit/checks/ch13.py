@@ -1,0 +1,618 @@
+"""Self-checks for exercise 13, *Security and governance*.
+
+Each check builds its own inputs (pickles it never loads, a release it tampers with, feature tables), runs the
+learner's function or answer on them, and diagnoses the usual mistakes with a message that says what is wrong and
+how to fix it.
+
+The generators (:func:`make_pickle_samples`, :func:`make_release`, :func:`make_feature_table`) are public so the
+notebook shows the learner exactly what the checks use.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import pickle
+import pickletools
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from coursekit.checks import CheckFailed, passed, require, require_done
+
+__all__ = [
+    "make_pickle_samples",
+    "exercise_allowlist",
+    "check_scanner",
+    "canonical_json",
+    "make_release",
+    "check_signing",
+    "make_feature_table",
+    "SENSITIVE",
+    "check_sensitive_columns",
+    "check_minimisation_plan",
+    "SYSTEMS",
+    "check_risk_classes",
+]
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", text)
+
+
+# --------------------------------------------------------------------------------------------------
+# Task 1: a pickle scanner, run on samples that are never loaded
+# --------------------------------------------------------------------------------------------------
+
+_MARK = object()
+
+
+def reference_imports(data: bytes) -> list[str]:
+    """Every module.name a pickle would import, found by replaying each opcode's stack effect (never loads it)."""
+    stack: list[Any] = []
+    memo: dict[int, Any] = {}
+    found: list[str] = []
+    for op, arg, _ in pickletools.genops(data):
+        if op.name in ("MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT"):
+            memo[len(memo) if op.name == "MEMOIZE" else arg] = stack[-1]
+            continue
+        if op.name in ("GET", "BINGET", "LONG_BINGET"):
+            stack.append(memo[arg])
+            continue
+        if op.name in ("GLOBAL", "INST"):
+            found.append(arg.replace(" ", "."))
+        elif op.name == "STACK_GLOBAL":
+            found.append(f"{stack[-2]}.{stack[-1]}")
+        elif op.name.startswith("EXT"):
+            found.append(f"<extension registry code {arg}>")
+        before = op.stack_before
+        if pickletools.markobject in before:
+            while stack.pop() is not _MARK:
+                pass
+            del stack[len(stack) - before.index(pickletools.markobject):]
+        elif before:
+            del stack[-len(before):]
+        for kind in op.stack_after:
+            stack.append(_MARK if kind is pickletools.markobject else arg if isinstance(arg, str) else None)
+    return found
+
+
+def _short_text(text: str) -> bytes:
+    return b"\x8c" + bytes([len(text)]) + text.encode()
+
+
+class _WritesMarker:
+    """A payload: whoever loads it runs exec(code), which writes a marker file. Never loaded by the course."""
+
+    def __init__(self, code: str):
+        self.code = code
+
+    def __reduce__(self):
+        return (exec, (self.code,))
+
+
+class _RunsThroughNumpy:
+    """The same payload, routed through numpy.testing._private.utils.runstring (its body is exec)."""
+
+    def __init__(self, code: str):
+        self.code = code
+
+    def __reduce__(self):
+        from numpy.testing._private.utils import runstring
+
+        return (runstring, (self.code, {}))
+
+
+def make_pickle_samples(marker: Path | None = None) -> dict[str, bytes]:
+    """The exercise's pickles, as bytes. The payloads would write *marker* if anyone loaded them.
+
+    - ``model_p2.pkl``, ``model_p4.pkl``, ``model_p5.pkl``: one fitted scikit-learn pipeline, three protocols;
+    - ``exec_p0.pkl``: protocol 0, imports the function with ``GLOBAL`` (``__builtin__ exec``);
+    - ``numpy_p4.pkl``: protocol 4, ``STACK_GLOBAL`` of ``numpy.testing._private.utils.runstring``;
+    - ``refs_p4.pkl``: protocol 4, a tuple of ``os.getcwd`` and ``os.system``: the second import takes its module
+      name from the memo (``BINGET``);
+    - ``tidy_p4.pkl``: written by hand; pushes ``builtins``/``exec``, then ``numpy``/``dtype``, pops those two, and
+      imports what is left on the stack.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    marker = Path(marker) if marker is not None else Path(tempfile.gettempdir()) / "ch13_pickle_was_here.txt"
+    code = f"open({str(marker)!r}, 'w').write('code ran during load')"
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] + 0.5 * rng.normal(size=200) > 0).astype(int)
+    model = Pipeline([("scale", StandardScaler()), ("classifier", LogisticRegression())]).fit(X, y)
+    payload = code.encode()
+    tidy = (b"\x80\x04" + _short_text("builtins") + _short_text("exec") + _short_text("numpy") + _short_text("dtype")
+            + b"00" + b"\x93" + b"X" + len(payload).to_bytes(4, "little") + payload + b"\x85R.")
+    return {
+        "model_p2.pkl": pickle.dumps(model, protocol=2),
+        "model_p4.pkl": pickle.dumps(model, protocol=4),
+        "model_p5.pkl": pickle.dumps(model, protocol=5),
+        "exec_p0.pkl": pickle.dumps(_WritesMarker(code), protocol=0),
+        "numpy_p4.pkl": pickle.dumps(_RunsThroughNumpy(code), protocol=4),
+        "refs_p4.pkl": pickle.dumps((os.getcwd, os.system), protocol=4),
+        "tidy_p4.pkl": tidy,
+    }
+
+
+_SAFE = ("model_p2.pkl", "model_p4.pkl", "model_p5.pkl")
+
+
+def exercise_allowlist(samples: dict[str, bytes] | None = None) -> frozenset[str]:
+    """The reviewed allowlist for the exercise: every name the three honest model pickles import."""
+    samples = samples if samples is not None else make_pickle_samples()
+    return frozenset().union(*(reference_imports(samples[name]) for name in _SAFE))
+
+_MISS_HINTS = {
+    "exec_p0.pkl": "This is protocol 0: the import is a `GLOBAL` opcode whose argument is the module and the name "
+                   "separated by a space ('__builtin__ exec'). Turn it into 'module.name' and record it.",
+    "numpy_p4.pkl": "This is protocol 4: `STACK_GLOBAL` has no argument; it imports the module and the name that are "
+                    "the top two items on the stack (pushed just before by SHORT_BINUNICODE).",
+    "refs_p4.pkl": "The second import takes its module name from the memo: the pickle stored 'posix' (or 'nt') with "
+                   "MEMOIZE and pushes it again with BINGET. Keep a memo dict: on MEMOIZE store the top of the stack "
+                   "under the next index, on BINGET push memo[arg].",
+    "tidy_p4.pkl": "This file was written by hand: it pushes 'builtins' and 'exec', then 'numpy' and 'dtype', POPs "
+                   "those two, and only then runs STACK_GLOBAL, which imports builtins.exec. Reading 'the last two "
+                   "strings' is fooled; replay each opcode's stack effect instead (op.stack_before and op.stack_after, "
+                   "as in the chapter's pickle_imports).",
+}
+
+
+def _normalise(names) -> set[str]:
+    out = set()
+    for name in names:
+        name = str(name)
+        for old, new in (("__builtin__.", "builtins."), ("copy_reg.", "copyreg.")):
+            if name.startswith(old):
+                name = new + name[len(old):]
+        out.add(name)
+    return out
+
+
+def _as_names(result: Any, sample: str) -> set[str]:
+    if result is None:
+        raise CheckFailed(f"`scan_pickle` returned None for {sample}. Return a list of the names outside the allowlist "
+                          "(an empty list when there are none).")
+    if isinstance(result, (str, bytes)):
+        raise CheckFailed(f"`scan_pickle` returned one string for {sample} ({result!r}). Return a list of names, "
+                          "e.g. ['builtins.exec'].")
+    if isinstance(result, bool):
+        raise CheckFailed(f"`scan_pickle` returned {result} for {sample}. Return the list of names outside the "
+                          "allowlist, so the gate can say *what* it blocked; an empty list means 'pass'.")
+    try:
+        items = list(result)
+    except TypeError:
+        raise CheckFailed(f"`scan_pickle` returned a {type(result).__name__} for {sample}; return a list of "
+                          "'module.name' strings.") from None
+    bad = [item for item in items if not isinstance(item, str)]
+    if bad:
+        raise CheckFailed(f"`scan_pickle` returned {type(bad[0]).__name__} items for {sample}; return "
+                          "'module.name' strings such as 'builtins.exec'.")
+    return _normalise(items)
+
+
+def check_scanner(scan_pickle: Callable | None) -> None:
+    """*scan_pickle(data, allowlist)* returns the imports outside *allowlist*, for every sample, without loading any."""
+    require_done(scan_pickle, "scan_pickle")
+    require(callable(scan_pickle), f"`scan_pickle` should be a function, but it is a {type(scan_pickle).__name__}.")
+    with tempfile.TemporaryDirectory() as folder:
+        marker = Path(folder) / "pickle_was_here.txt"
+        samples = make_pickle_samples(marker)
+        allowlist = exercise_allowlist(samples)
+        for name, data in samples.items():
+            try:
+                result = scan_pickle(data, allowlist)
+            except Exception as exc:  # noqa: BLE001 - any crash is a bug in the learner's scanner
+                hint = ""
+                if isinstance(exc, IndexError):
+                    hint = (" An IndexError usually means reading stack[-2] when fewer items are on your stack: push "
+                            "every string opcode's argument (and a placeholder for other pushes).")
+                elif isinstance(exc, KeyError):
+                    hint = " A KeyError usually means a BINGET of a memo index you never stored: handle MEMOIZE/BINPUT."
+                elif isinstance(exc, (pickle.UnpicklingError, AttributeError, ModuleNotFoundError)):
+                    hint = " Did you call pickle.loads? Never load a sample: read it with pickletools.genops."
+                raise CheckFailed(f"`scan_pickle` crashed on {name}: {type(exc).__name__}: {exc}.{hint}") from None
+            if marker.exists():
+                raise CheckFailed(f"The marker file appeared while scanning {name}: your function LOADED the pickle "
+                                  "(pickle.loads, joblib.load...). A scanner must only read opcodes with "
+                                  "pickletools.genops; loading is exactly what it protects against.")
+            got = _as_names(result, name)
+            want = _normalise(set(reference_imports(data)) - allowlist)
+            if name in _SAFE:
+                if got & _normalise(allowlist):
+                    raise CheckFailed(f"For {name} you report {sorted(got & _normalise(allowlist))}, which are in the "
+                                      "allowlist. Return only the imports that are *not* in `allowlist`.")
+                if got:
+                    raise CheckFailed(f"For {name}, an honest scikit-learn model, you report {sorted(got)}, which it "
+                                      "does not import. Probably a memo problem: in protocols 4-5 module names are "
+                                      "stored with MEMOIZE and reused with BINGET, so push memo[arg] on BINGET, and "
+                                      "let STACK_GLOBAL use the top two stack items.")
+                continue
+            if not got:
+                raise CheckFailed(f"`scan_pickle` finds nothing wrong with {name}, which imports {sorted(want)}. "
+                                  f"{_MISS_HINTS[name]}")
+            if got != want:
+                raise CheckFailed(f"For {name} you report {sorted(got)}, but it imports {sorted(want)} outside the "
+                                  f"allowlist. {_MISS_HINTS[name]}")
+    passed("your scanner passes the three honest model pickles and blocks all four payloads (GLOBAL, STACK_GLOBAL, "
+           "memo and the hand-written stack trick), without loading any of them.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Task 2: sign and verify a release
+# --------------------------------------------------------------------------------------------------
+
+def canonical_json(obj: Any) -> bytes:
+    """The exact bytes to sign for a JSON document: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def make_release(seed: int = 0) -> tuple[bytes, dict]:
+    """A model artifact (pickle bytes of a small fitted model) and its manifest, which names the artifact's sha256."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(300, 4))
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    artifact = pickle.dumps(DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y), protocol=5)
+    manifest = {
+        "artifact": "churn_tree.pkl",
+        "sha256": hashlib.sha256(artifact).hexdigest(),
+        "bytes": len(artifact),
+        "libraries": {"scikit-learn": __import__("sklearn").__version__},
+        "metrics": {"accuracy": 0.91},
+        "version": 7 + seed,
+    }
+    return artifact, manifest
+
+
+def _call_verify(verify_release, public_key, artifact, manifest, signatures) -> tuple[bool, str]:
+    """(accepted?, how it rejected). A verify that returns False is reported separately by the caller."""
+    try:
+        result = verify_release(public_key, artifact, manifest, signatures)
+    except Exception as exc:  # noqa: BLE001 - any exception counts as a rejection
+        return False, f"{type(exc).__name__}: {exc}"
+    if result is False:
+        raise CheckFailed("`verify_release` returned False instead of raising. A caller that forgets to look at the "
+                          "return value loads the model anyway: raise an exception (e.g. InvalidSignature or "
+                          "ValueError) whenever anything does not check out.")
+    return True, ""
+
+
+def _signature_bytes(value: Any, what: str) -> bytes:
+    if isinstance(value, str):
+        raise CheckFailed(f"signatures[{what!r}] is text ({len(value)} characters). Keep the raw bytes that "
+                          "`private_key.sign(...)` returns (64 bytes); encode them only when you write a file.")
+    require(isinstance(value, (bytes, bytearray)),
+            f"signatures[{what!r}] should be the bytes returned by `private_key.sign(...)`, not a "
+            f"{type(value).__name__}.")
+    require(len(value) == 64, f"signatures[{what!r}] is {len(value)} bytes; an Ed25519 signature is 64 bytes.")
+    return bytes(value)
+
+
+def check_signing(sign_release: Callable | None, verify_release: Callable | None, artifact: bytes,
+                  manifest: dict) -> None:
+    """*sign_release* signs the digest and the canonical manifest; *verify_release* rejects every tampered release."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    require_done(sign_release, "sign_release")
+    require(callable(sign_release), f"`sign_release` should be a function, not a {type(sign_release).__name__}.")
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key()
+    signatures = sign_release(key, artifact, manifest)
+    require_done(signatures, "sign_release(...)'s return value")
+    require(isinstance(signatures, dict), f"`sign_release` should return a dict with keys 'artifact' and 'manifest', "
+                                          f"not a {type(signatures).__name__}.")
+    missing = [k for k in ("artifact", "manifest") if k not in signatures]
+    require(not missing, f"The dict from `sign_release` has no key {missing}; use 'artifact' and 'manifest'.")
+    art_sig = _signature_bytes(signatures["artifact"], "artifact")
+    man_sig = _signature_bytes(signatures["manifest"], "manifest")
+
+    def signed(sig: bytes, data: bytes) -> bool:
+        try:
+            public.verify(sig, data)
+            return True
+        except InvalidSignature:
+            return False
+
+    digest = hashlib.sha256(artifact).digest()
+    if not signed(art_sig, digest):
+        if signed(art_sig, hashlib.sha256(artifact).hexdigest().encode()):
+            raise CheckFailed("signatures['artifact'] signs the 64-character *hex* text of the hash. Sign the 32 raw "
+                              "bytes: `hashlib.sha256(artifact).digest()`.")
+        if signed(art_sig, artifact):
+            raise CheckFailed("signatures['artifact'] signs the whole artifact. Sign its sha256 digest "
+                              "(`hashlib.sha256(artifact).digest()`): verifiers can then hash a large file in chunks.")
+        if signed(art_sig, canonical_json(manifest)) or signed(man_sig, digest):
+            raise CheckFailed("The two signatures are swapped: 'artifact' must sign the artifact's digest, 'manifest' "
+                              "the canonical manifest.")
+        raise CheckFailed("signatures['artifact'] does not verify over sha256(artifact).digest() with the key you were "
+                          "given. Sign `hashlib.sha256(artifact).digest()` with `private_key.sign(...)`.")
+    if not signed(man_sig, canonical_json(manifest)):
+        if signed(man_sig, json.dumps(manifest).encode()):
+            raise CheckFailed("signatures['manifest'] signs `json.dumps(manifest)`, whose key order and spacing can "
+                              "change when the file is rewritten. Sign `ch13.canonical_json(manifest)`.")
+        if signed(man_sig, json.dumps(manifest, sort_keys=True).encode()) or signed(
+                man_sig, json.dumps(manifest, indent=2).encode()):
+            raise CheckFailed("signatures['manifest'] signs a JSON form with whitespace. Sign exactly "
+                              "`ch13.canonical_json(manifest)` (sorted keys, no spaces), so every verifier gets the "
+                              "same bytes.")
+        raise CheckFailed("signatures['manifest'] does not verify over ch13.canonical_json(manifest). Sign those bytes.")
+
+    require_done(verify_release, "verify_release")
+    require(callable(verify_release), f"`verify_release` should be a function, not a {type(verify_release).__name__}.")
+    ok, why = _call_verify(verify_release, public, artifact, manifest, signatures)
+    require(ok, f"`verify_release` rejects a correct release ({why}). It must return None when both signatures "
+                "verify and the manifest names the artifact's hash.")
+    reordered = json.loads(json.dumps(dict(reversed(list(manifest.items())))))
+    ok, why = _call_verify(verify_release, public, artifact, reordered, signatures)
+    require(ok, f"`verify_release` rejects the same manifest with its keys in another order ({why}). Verify over "
+                "`ch13.canonical_json(manifest)`, not over `json.dumps(manifest)`.")
+
+    flipped = bytearray(artifact)
+    flipped[len(flipped) // 2] ^= 0x01
+    better = json.loads(json.dumps(manifest))
+    better["metrics"]["accuracy"] = 0.99
+    attacker = Ed25519PrivateKey.generate()
+    other_artifact, _ = make_release(seed=1)
+    other_manifest = dict(manifest, sha256=hashlib.sha256(other_artifact).hexdigest(), bytes=len(other_artifact))
+    older_sigs = {"artifact": key.sign(hashlib.sha256(other_artifact).digest()), "manifest": man_sig}
+    attacks = [
+        ("an artifact with one bit flipped", bytes(flipped), manifest, signatures,
+         "Recompute sha256 of the artifact bytes you were given and verify signatures['artifact'] over that digest."),
+        ("a manifest whose accuracy was edited to 0.99", artifact, better, signatures,
+         "Verify signatures['manifest'] over canonical_json of the manifest you were given."),
+        ("an edited manifest re-signed by the attacker's own key", artifact, better,
+         {"artifact": attacker.sign(digest), "manifest": attacker.sign(canonical_json(better))},
+         "Verify with the public key you were given (the one you trust), never with a key that travels with the "
+         "release."),
+        ("another artifact, with the manifest's sha256 updated to match it", other_artifact, other_manifest,
+         signatures, "The manifest changed, so its signature must fail: verify it before trusting its sha256."),
+        ("an older artifact we really signed, shipped with the current manifest", other_artifact, manifest, older_sigs,
+         "Both signatures are genuine, but for different releases. Also check that manifest['sha256'] equals the "
+         "sha256 of the artifact."),
+    ]
+    for description, art, man, sigs, hint in attacks:
+        ok, _ = _call_verify(verify_release, public, art, man, sigs)
+        if ok:
+            raise CheckFailed(f"`verify_release` accepts {description}. {hint}")
+    passed("sign_release signs the digest and the canonical manifest; verify_release accepts the genuine release "
+           "(in any key order) and rejects a flipped bit, an edited manifest, a foreign key, a swapped artifact and "
+           "a mix of two genuine releases.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Task 3: sensitive columns in a feature table, and what to do with each
+# --------------------------------------------------------------------------------------------------
+
+#: The sensitive columns of ``make_feature_table()`` (default names), with the kind of data each holds.
+SENSITIVE = {
+    "account_ref": "identifier",
+    "email_addr": "e-mail",
+    "contact": "phone",
+    "comment": "free text",
+    "birth_date": "date of birth",
+    "postcode": "postcode",
+}
+
+_RENAMED = {"account_ref": "ref", "email_addr": "login", "contact": "c_2", "comment": "free_text",
+            "birth_date": "dob", "postcode": "pc"}
+
+_NOT_SENSITIVE_WHY = {
+    "plan": "a category with four values: it identifies nobody",
+    "router_model": "a category with a handful of values: it identifies nobody",
+    "tenure_months": "a small integer (months): on its own it identifies nobody",
+    "support_tickets": "a small count: on its own it identifies nobody",
+    "avg_download_mbps": ("a float measurement: almost every value is distinct, but that is normal for a "
+                          "measurement. Count distinct values only for text and integer columns"),
+    "churned": "the label, 0 or 1",
+}
+
+
+def make_feature_table(seed: int = 0, n: int = 3000, renamed: bool = False):
+    """A synthetic churn feature table with six sensitive columns (see :data:`SENSITIVE`) and six harmless ones.
+
+    With ``renamed=True`` the sensitive columns get names that say nothing (``ref``, ``login``, ``c_2``,
+    ``free_text``, ``dob``, ``pc``), so only their values and cardinality give them away.
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    first = rng.choice(["ann", "bo", "cai", "dev", "eli", "fay", "gus", "hana"], n)
+    last = rng.choice(["reid", "shah", "li", "okafor", "moreau", "novak"], n)
+    areas = rng.choice(["LS", "M", "B", "G", "EH", "CF"], n)
+    comments = np.full(n, "", dtype=object)
+    leaky = rng.choice(np.arange(n // 3, n), 30, replace=False)     # recent rows only: df.head() sees none
+    for k, i in enumerate(leaky):
+        comments[i] = [f"please e-mail {first[i]}@example.org", "router reset done",
+                       f"gave us key AKIA{''.join(rng.choice(list('ABCDEFGHJKLMNPQRSTUVWXYZ234567'), 16))}"][k % 3]
+    birth = pd.Timestamp("1940-01-01") + pd.to_timedelta(rng.integers(0, 24_000, n), unit="D")
+    table = pd.DataFrame({
+        "account_ref": [f"AC-{v}" for v in rng.permutation(900_000)[:n] + 100_000],
+        "email_addr": [f"{a}.{b}{rng.integers(10, 9999)}@example.com" for a, b in zip(first, last)],
+        "contact": [f"+44 7700 9{rng.integers(0, 100_000):05d}" for _ in range(n)],
+        "comment": comments,
+        "birth_date": birth.strftime("%Y-%m-%d"),
+        "postcode": [f"{a}{rng.integers(1, 30)} {rng.integers(1, 10)}{''.join(rng.choice(list('ABDEFGHJLNPQRSTUWXYZ'), 2))}"
+                     for a in areas],
+        "plan": rng.choice(["basic", "fibre100", "fibre500", "business"], n),
+        "router_model": rng.choice(["HX-1", "HX-2", "ZR-5", "ZR-7"], n),
+        "tenure_months": rng.integers(1, 120, n),
+        "support_tickets": rng.poisson(1.2, n),
+        "avg_download_mbps": rng.gamma(3, 40, n).round(3),
+        "churned": rng.integers(0, 2, n),
+    })
+    return table.rename(columns=_RENAMED) if renamed else table
+
+
+_MISS_WHY = {
+    "identifier": ("has a distinct value on (almost) every row: an identifier, whatever its name. Flag text and "
+                   "integer columns whose nunique() is close to len(df)"),
+    "e-mail": "holds an e-mail address on every row. Match values against an e-mail pattern, not only column names",
+    "phone": ("holds phone numbers such as '+44 7700 900123'; its name says nothing. Match values with a phone "
+              "pattern (e.g. r'\\+?\\d[\\d ()-]{8,}\\d')"),
+    "free text": ("is free text in which only a few dozen rows leak an e-mail address or an API key (AKIA...). Scan "
+                  "every value of text columns, not df.head(), and add a pattern for key formats"),
+    "date of birth": ("holds dates of birth: nearly every value is distinct, and a name hint for 'birth'/'dob' "
+                      "catches it too"),
+    "postcode": ("holds full postcodes: nearly every value is distinct (and a name hint or a postcode pattern "
+                 "catches it too)"),
+}
+
+
+def _columns_from(result: Any, table_name: str, columns) -> set[str]:
+    if result is None:
+        raise CheckFailed(f"`find_sensitive_columns` returned None for {table_name}; return a list of column names.")
+    if isinstance(result, str):
+        raise CheckFailed(f"`find_sensitive_columns` returned one string for {table_name}; return a list of column "
+                          "names.")
+    if hasattr(result, "index") and hasattr(result, "columns"):
+        raise CheckFailed(f"`find_sensitive_columns` returned a DataFrame for {table_name}; return just the list of "
+                          "flagged column names (e.g. `list(report.index[report['findings'] != '-'])`).")
+    items = list(result.keys()) if isinstance(result, dict) else list(result)
+    unknown = [item for item in items if item not in set(columns)]
+    require(not unknown, f"`find_sensitive_columns` returned {unknown}, which are not columns of {table_name}.")
+    return set(items)
+
+
+def check_sensitive_columns(find_sensitive_columns: Callable | None) -> None:
+    """The learner's detector finds exactly the sensitive columns, also when their names say nothing."""
+    require_done(find_sensitive_columns, "find_sensitive_columns")
+    require(callable(find_sensitive_columns),
+            f"`find_sensitive_columns` should be a function, not a {type(find_sensitive_columns).__name__}.")
+    for label, table, names in [("the exercise table", make_feature_table(0), {c: c for c in SENSITIVE}),
+                                ("a second table whose sensitive columns are renamed",
+                                 make_feature_table(1, renamed=True), _RENAMED)]:
+        try:
+            found = _columns_from(find_sensitive_columns(table.copy()), label, table.columns)
+        except CheckFailed:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a crash is a bug in the learner's function
+            raise CheckFailed(f"`find_sensitive_columns` crashed on {label}: {type(exc).__name__}: {exc}. Numeric "
+                              "columns have no .str accessor: only apply text patterns to text columns.") from None
+        for original, kind in SENSITIVE.items():
+            column = names[original]
+            if column not in found:
+                raise CheckFailed(f"On {label} you missed `{column}`: it {_MISS_WHY[kind]}.")
+        extra = sorted(found - {names[c] for c in SENSITIVE})
+        if extra:
+            why = _NOT_SENSITIVE_WHY.get(extra[0], "not personal data or a secret")
+            raise CheckFailed(f"On {label} you also flag `{extra[0]}`: {why}. Every false positive costs a reviewer "
+                              "time and teaches people to ignore the scanner.")
+    passed("find_sensitive_columns flags the six sensitive columns and nothing else, also when their names say "
+           "nothing.")
+
+
+_ACTIONS = {"drop": "drop", "pseudonymise": "pseudonymise", "pseudonymize": "pseudonymise", "hmac": "pseudonymise",
+            "generalise": "generalise", "generalize": "generalise"}
+
+_RIGHT_ACTION = {
+    "account_ref": ("pseudonymise", "it is the join key to the label table: replace it with an HMAC-SHA256 token "
+                                    "(same id, same token; nobody can compute tokens without the key)"),
+    "email_addr": ("drop", "the model does not use it and nothing joins on it: drop it"),
+    "contact": ("drop", "the model does not use phone numbers and nothing joins on them: drop them"),
+    "comment": ("drop", "free text cannot be generalised or joined on, and it leaks e-mail addresses and keys: drop "
+                        "it (and rotate the leaked keys)"),
+    "birth_date": ("generalise", "the model uses age: turn the date into an age band instead of dropping the signal"),
+    "postcode": ("generalise", "the model uses location: keep only the postcode area (the letters before the "
+                               "digits)"),
+}
+
+
+def check_minimisation_plan(plan: dict | None) -> None:
+    """One action per sensitive column: drop, pseudonymise or generalise, each the right one."""
+    require_done(plan, "plan")
+    require(isinstance(plan, dict), f"`plan` should be a dict (column → action), not a {type(plan).__name__}.")
+    missing = [c for c in SENSITIVE if c not in plan]
+    require(not missing, f"`plan` has no action for {missing}. Decide for every sensitive column.")
+    extra = [c for c in plan if c not in SENSITIVE]
+    require(not extra, f"`plan` has actions for {extra}, which are not sensitive columns; leave those alone.")
+    for column, raw in plan.items():
+        action = _ACTIONS.get(str(raw).strip().lower())
+        require(action is not None, f"plan[{column!r}] is {raw!r}; use one of 'drop', 'pseudonymise', 'generalise'.")
+        right, why = _RIGHT_ACTION[column]
+        if action != right:
+            raise CheckFailed(f"plan[{column!r}] = {action!r}, but {why}.")
+    passed("drop what nobody uses, HMAC the join key, generalise what the model needs: birth date → age band, "
+           "postcode → area.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Task 4: EU AI Act risk classes (open)
+# --------------------------------------------------------------------------------------------------
+
+SYSTEMS = {
+    "cv_screening": ("Ranks incoming applications for a retailer's store-manager vacancies and automatically rejects "
+                     "the lowest-scoring 60% before a recruiter sees them."),
+    "support_chatbot": ("An LLM assistant in the chat window of an internet provider's website answers customers' "
+                        "billing and outage questions and can open a support ticket."),
+    "gpu_forecast": ("Forecasts next month's GPU-hours per team from past usage, so the platform team can plan cloud "
+                     "reservations."),
+}
+
+CLASSES = ("prohibited", "high-risk", "transparency", "minimal")
+_CLASS_ALIASES = {"high": "high-risk", "high risk": "high-risk", "highrisk": "high-risk", "limited": "transparency",
+                  "limited-risk": "transparency", "limited risk": "transparency", "transparency-risk": "transparency",
+                  "minimal-risk": "minimal", "minimal risk": "minimal", "unacceptable": "prohibited"}
+_RIGHT_CLASS = {"cv_screening": "high-risk", "support_chatbot": "transparency", "gpu_forecast": "minimal"}
+_WHY_NOT_CLASS = {
+    ("cv_screening", "prohibited"): ("screening job applications is not one of the practices Article 5 bans (social "
+                                     "scoring, manipulation, emotion recognition at work...); it is allowed, under the "
+                                     "high-risk rules"),
+    ("cv_screening", "transparency"): ("telling candidates is not enough: recruitment and the filtering of applications "
+                                       "are listed in Annex III (point 4), which makes the system high-risk"),
+    ("cv_screening", "minimal"): ("recruitment and the filtering of applications are listed in Annex III (point 4): "
+                                  "high-risk, even though a recruiter sees the survivors"),
+    ("support_chatbot", "prohibited"): "answering billing questions is not among the practices Article 5 bans",
+    ("support_chatbot", "high-risk"): ("a billing assistant is not an Annex III use (it does not decide on credit, jobs "
+                                       "or public benefits); its duty is transparency"),
+    ("support_chatbot", "minimal"): ("it interacts directly with people, so Article 50(1) requires telling them they are "
+                                     "talking to an AI (unless that is obvious): a transparency obligation"),
+    ("gpu_forecast", "prohibited"): "forecasting GPU demand is not among the practices Article 5 bans",
+    ("gpu_forecast", "high-risk"): ("it plans cloud reservations: it is not a safety component of critical "
+                                    "infrastructure and decides nothing about people, so no Annex III area applies"),
+    ("gpu_forecast", "transparency"): ("nobody interacts with it and it generates no synthetic content for the public: "
+                                       "Article 50 does not apply"),
+}
+
+
+def check_risk_classes(risk_classes: dict | None, justifications: dict | None, *, min_words: int = 15) -> None:
+    """One EU AI Act class per system, each right, each justified in at least *min_words* words."""
+    require_done(risk_classes, "risk_classes")
+    require(isinstance(risk_classes, dict),
+            f"`risk_classes` should be a dict (system → class), not a {type(risk_classes).__name__}.")
+    missing = [s for s in SYSTEMS if s not in risk_classes]
+    require(not missing, f"`risk_classes` has no entry for {missing}. Keep the three keys given in the cell.")
+    chosen = {}
+    for system in SYSTEMS:
+        raw = risk_classes[system]
+        require_done(raw, f"risk_classes[{system!r}]")
+        value = str(raw).strip().lower().replace("_", "-")
+        value = _CLASS_ALIASES.get(value, value)
+        require(value in CLASSES, f"risk_classes[{system!r}] is {raw!r}; pick one of {', '.join(CLASSES)}.")
+        if value != _RIGHT_CLASS[system]:
+            raise CheckFailed(f"risk_classes[{system!r}] = {value!r}: {_WHY_NOT_CLASS[(system, value)]}.")
+        chosen[system] = value
+    require_done(justifications, "justifications")
+    require(isinstance(justifications, dict),
+            f"`justifications` should be a dict (system → text), not a {type(justifications).__name__}.")
+    for system in SYSTEMS:
+        text = justifications.get(system)
+        require_done(text, f"justifications[{system!r}]")
+        require(isinstance(text, str), f"justifications[{system!r}] should be text, not a {type(text).__name__}.")
+        count = len(_words(text))
+        require(count >= min_words,
+                f"justifications[{system!r}] has {count} words; write 1-3 sentences (at least {min_words} words): "
+                "which part of the Act applies (Article 5, Annex III, Article 50 or none), and one duty or "
+                "consequence for the team that runs it.")
+    passed(f"cv_screening → {chosen['cv_screening']}, support_chatbot → {chosen['support_chatbot']}, gpu_forecast → "
+           f"{chosen['gpu_forecast']}, each with a justification.")

@@ -1,0 +1,501 @@
+"""Exercise 05's self-checks: each known mistake gets its specific message; right answers pass.
+
+The checks read runs and the registry back from MLflow's current tracking store, so these tests build a small
+store in a temporary SQLite database (no server), with hand-made runs whose metrics make every mistake
+distinguishable, and two tiny logged models for the registry tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+mlflow = pytest.importorskip("mlflow")
+from mlflow import MlflowClient  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from coursekit.checks import CheckFailed, NotDoneYet, ch05  # noqa: E402
+
+logging.getLogger("mlflow").setLevel(logging.WARNING)
+
+PARAMS = {"penalty": "l2", "alpha": 0.001, "epochs": 4}
+HISTORY = [0.9, 0.6, 0.45, 0.4]
+FINAL = {"val_roc_auc": 0.81, "val_recall": 0.69}
+TAGS = {"owner": "storage-sre"}
+SWEEP = "tags.sweep = 'test'"
+REG_SWEEP = "tags.sweep = 'registry'"
+MODEL = "check-model"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A fresh SQLite tracking store with its own experiment; the previous tracking URI is restored afterwards."""
+    folder = tmp_path_factory.mktemp("mlflow-store")
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
+    client = MlflowClient()
+    experiment_id = client.create_experiment("checks", artifact_location=(folder / "artifacts").as_uri())
+    mlflow.set_experiment(experiment_id=experiment_id)
+    yield client
+    mlflow.set_tracking_uri(previous)
+
+
+def log_run(name="task1", params=PARAMS, history=HISTORY, steps=None, final=FINAL, tags=TAGS,
+            params_extra=None) -> str:
+    with mlflow.start_run(run_name=name) as run:
+        mlflow.log_params({**params, **(params_extra or {})})
+        for i, value in enumerate(history):
+            mlflow.log_metric("val_log_loss", value, step=(steps[i] if steps is not None else i + 1))
+        mlflow.log_metrics(final)
+        mlflow.set_tags(tags)
+    return run.info.run_id
+
+
+def check_run(run_id):
+    ch05.check_logged_run(run_id, params=PARAMS, history=HISTORY, final=FINAL, tags=TAGS)
+
+
+# ------------------------------------------------------------------------------------------ task 1
+
+def test_logged_run_passes(store, capsys):
+    check_run(log_run())
+    assert "✔" in capsys.readouterr().out
+
+
+def test_logged_run_not_done(store):
+    with pytest.raises(NotDoneYet):
+        check_run(None)
+
+
+def test_logged_run_object_instead_of_id(store):
+    run = store.get_run(log_run())
+    with pytest.raises(CheckFailed, match="run object"):
+        check_run(run)
+
+
+def test_logged_run_name_instead_of_id(store):
+    log_run()
+    with pytest.raises(CheckFailed, match="run \\*name\\*"):
+        check_run("task1")
+
+
+def test_logged_run_unknown_id(store):
+    with pytest.raises(CheckFailed, match="no run with id"):
+        check_run("0123456789abcdef0123456789abcdef")
+
+
+def test_logged_run_still_running(store):
+    run = mlflow.start_run(run_name="task1")
+    try:
+        with pytest.raises(CheckFailed, match="still RUNNING"):
+            check_run(run.info.run_id)
+    finally:
+        mlflow.end_run()
+
+
+def test_metric_logged_as_param(store):
+    with mlflow.start_run(run_name="task1") as run:
+        mlflow.log_params({**PARAMS, "val_roc_auc": FINAL["val_roc_auc"]})
+    with pytest.raises(CheckFailed, match="as a parameter"):
+        check_run(run.info.run_id)
+
+
+def test_missing_param(store):
+    with pytest.raises(CheckFailed, match="no parameter `epochs`"):
+        check_run(log_run(params={"penalty": "l2", "alpha": 0.001}))
+
+
+def test_wrong_param_value(store):
+    with pytest.raises(CheckFailed, match="Parameter `alpha` is '0.01'"):
+        check_run(log_run(params={**PARAMS, "alpha": 0.01}))
+
+
+def test_no_metric_history(store):
+    with pytest.raises(CheckFailed, match="has no metric `val_log_loss`"):
+        check_run(log_run(history=[]))
+
+
+def test_only_last_value(store):
+    with pytest.raises(CheckFailed, match="single value"):
+        check_run(log_run(history=HISTORY[-1:]))
+
+
+def test_all_values_at_step_zero(store):
+    with pytest.raises(CheckFailed, match="at step 0: pass the epoch number"):
+        check_run(log_run(steps=[0, 0, 0, 0]))
+
+
+def test_steps_start_at_zero(store):
+    with pytest.raises(CheckFailed, match="You started at 0"):
+        check_run(log_run(steps=[0, 1, 2, 3]))
+
+
+def test_values_reversed(store):
+    with pytest.raises(CheckFailed, match="reverse order"):
+        check_run(log_run(history=HISTORY[::-1]))
+
+
+def test_missing_final_metric(store):
+    with pytest.raises(CheckFailed, match="no metric `val_recall`"):
+        check_run(log_run(final={"val_roc_auc": FINAL["val_roc_auc"]}))
+
+
+def test_missing_tag(store):
+    with pytest.raises(CheckFailed, match="no tag `owner`"):
+        check_run(log_run(tags={}))
+
+
+# ------------------------------------------------------------------------------------------ task 2
+
+SWEEP_RUNS = {  # name: (val_log_loss, train_log_loss, val_roc_auc, val_recall)
+    "plain": (0.30, 0.21, 0.80, 0.50),
+    "best": (0.25, 0.22, 0.82, 0.55),
+    "worst": (0.60, 0.40, 0.70, 0.40),
+    "best-train": (0.28, 0.15, 0.80, 0.50),
+    "best-recall": (0.35, 0.30, 0.75, 0.95),
+    "best-auc": (0.29, 0.23, 0.90, 0.50),
+}
+
+
+@pytest.fixture(scope="module")
+def sweep(store):
+    ids = {}
+    for name, (val, train, auc, recall) in SWEEP_RUNS.items():
+        with mlflow.start_run(run_name=name) as run:
+            mlflow.set_tags({"sweep": "test"})
+            mlflow.log_metrics({"val_log_loss": val, "train_log_loss": train, "val_roc_auc": auc, "val_recall": recall})
+        ids[name] = run.info.run_id
+    return ids
+
+
+def check_best(run_id, value):
+    ch05.check_best_run(run_id, value, sweep_filter=SWEEP)
+
+
+def test_best_run_passes(sweep, capsys):
+    check_best(sweep["best"], 0.25)
+    assert "✔" in capsys.readouterr().out
+
+
+def test_best_run_not_done(sweep):
+    with pytest.raises(NotDoneYet):
+        check_best(None, None)
+
+
+def test_best_run_sorted_descending(sweep):
+    with pytest.raises(CheckFailed, match="highest.*ASC"):
+        check_best(sweep["worst"], 0.60)
+
+
+def test_best_run_by_training_loss(sweep):
+    with pytest.raises(CheckFailed, match="lowest \\*\\*training\\*\\* loss"):
+        check_best(sweep["best-train"], 0.28)
+
+
+def test_best_run_by_auc(sweep):
+    with pytest.raises(CheckFailed, match="best ROC-AUC"):
+        check_best(sweep["best-auc"], 0.29)
+
+
+def test_best_run_by_recall(sweep):
+    with pytest.raises(CheckFailed, match="best recall"):
+        check_best(sweep["best-recall"], 0.35)
+
+
+def test_best_run_other(sweep):
+    with pytest.raises(CheckFailed, match="not the sweep run with the lowest"):
+        check_best(sweep["plain"], 0.30)
+
+
+def test_best_run_outside_the_sweep(sweep):
+    with pytest.raises(CheckFailed, match="not one of the 6 sweep runs"):
+        check_best(log_run(), 0.4)
+
+
+def test_best_run_pandas_row(sweep):
+    row = mlflow.search_runs(filter_string=SWEEP, order_by=["metrics.val_log_loss ASC"]).iloc[0]
+    with pytest.raises(CheckFailed, match="pandas Series"):
+        check_best(row, 0.25)
+
+
+def test_best_value_is_training_loss(sweep):
+    with pytest.raises(CheckFailed, match="\\*\\*training\\*\\* loss; give its"):
+        check_best(sweep["best"], 0.22)
+
+
+def test_best_value_wrong(sweep):
+    with pytest.raises(CheckFailed, match="same row"):
+        check_best(sweep["best"], 0.3)
+
+
+def test_best_value_not_a_number(sweep):
+    with pytest.raises(CheckFailed, match="should be a number"):
+        check_best(sweep["best"], "0.25")
+
+
+# ------------------------------------------------------------------------------------------ tasks 3 and 4
+
+@pytest.fixture(scope="module")
+def registry(store):
+    """Two runs with logged models (the better one predicts differently), version 1 = baseline = champion."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(80, 3)), columns=["a", "b", "c"])
+    runs = {}
+    for name, labels, val in [("baseline", (X["a"] > 0).astype(int), 0.5), ("better", (X["b"] > 0).astype(int), 0.2)]:
+        model = LogisticRegression().fit(X, labels)
+        with mlflow.start_run(run_name=name) as run:
+            mlflow.set_tags({"sweep": "registry"})
+            mlflow.log_metrics({"val_log_loss": val})
+            mlflow.sklearn.log_model(model, name="model", signature=mlflow.models.infer_signature(X, X["a"].to_numpy()),
+                                     pip_requirements=["scikit-learn"])
+        runs[name] = run.info.run_id
+    return {"runs": runs, "X": X}
+
+
+def register(client, name, run_id) -> str:
+    model_id = client.get_run(run_id).outputs.model_outputs[0].model_id
+    return str(client.create_model_version(name, source=f"models:/{model_id}", run_id=run_id, model_id=model_id).version)
+
+
+@pytest.fixture()
+def fresh_model(store, registry, request):
+    """A registered model named after the test, with version 1 from the baseline run as champion."""
+    name = f"{MODEL}-{request.node.name}"[:200].replace("[", "-").replace("]", "")
+    store.create_registered_model(name)
+    v1 = register(store, name, registry["runs"]["baseline"])
+    store.set_registered_model_alias(name, "champion", v1)
+    return name
+
+
+def promoted(store, registry, name) -> str:
+    version = register(store, name, registry["runs"]["better"])
+    store.set_registered_model_alias(name, "challenger", version)
+    store.set_registered_model_alias(name, "champion", version)
+    return version
+
+
+def check_promo(store, registry, name, version, model):
+    ch05.check_promotion(version, model, model_name=name, sweep_filter=REG_SWEEP, X_check=registry["X"])
+
+
+def test_promotion_passes(store, registry, fresh_model, capsys):
+    version = promoted(store, registry, fresh_model)
+    model = mlflow.sklearn.load_model(f"models:/{fresh_model}@champion")
+    check_promo(store, registry, fresh_model, version, model)
+    assert "✔" in capsys.readouterr().out
+
+
+def test_promotion_not_done(store, registry, fresh_model):
+    with pytest.raises(NotDoneYet):
+        check_promo(store, registry, fresh_model, None, None)
+
+
+def test_promotion_version_one(store, registry, fresh_model):
+    with pytest.raises(CheckFailed, match="Version 1 is the baseline"):
+        check_promo(store, registry, fresh_model, "1", object())
+
+
+def test_promotion_wrong_run(store, registry, fresh_model):
+    version = register(store, fresh_model, registry["runs"]["baseline"])
+    with pytest.raises(CheckFailed, match="not the best of the sweep"):
+        check_promo(store, registry, fresh_model, version, object())
+
+
+def test_promotion_no_challenger(store, registry, fresh_model):
+    version = register(store, fresh_model, registry["runs"]["better"])
+    store.set_registered_model_alias(fresh_model, "champion", version)
+    with pytest.raises(CheckFailed, match="`challenger` points to nothing"):
+        check_promo(store, registry, fresh_model, version, object())
+
+
+def test_promotion_alias_case(store, registry, fresh_model):
+    version = register(store, fresh_model, registry["runs"]["better"])
+    store.set_registered_model_alias(fresh_model, "Champion", version)
+    with pytest.raises(CheckFailed, match="case-sensitive"):
+        check_promo(store, registry, fresh_model, version, object())
+
+
+def test_promotion_with_stages(store, registry, fresh_model):
+    version = register(store, fresh_model, registry["runs"]["better"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the deprecation warning is the point of the test
+        store.transition_model_version_stage(fresh_model, version, "Production")
+    with pytest.raises(CheckFailed, match="deprecated"):
+        check_promo(store, registry, fresh_model, version, object())
+
+
+def test_promotion_champion_not_moved(store, registry, fresh_model):
+    version = register(store, fresh_model, registry["runs"]["better"])
+    store.set_registered_model_alias(fresh_model, "challenger", version)
+    with pytest.raises(CheckFailed, match="still points to version 1"):
+        check_promo(store, registry, fresh_model, version, object())
+
+
+def test_promotion_model_is_a_uri(store, registry, fresh_model):
+    version = promoted(store, registry, fresh_model)
+    with pytest.raises(CheckFailed, match="is a string"):
+        check_promo(store, registry, fresh_model, version, f"models:/{fresh_model}@champion")
+
+
+def test_promotion_loaded_the_old_model(store, registry, fresh_model):
+    old = mlflow.sklearn.load_model(f"models:/{fresh_model}@champion")   # loaded before the alias moved
+    version = promoted(store, registry, fresh_model)
+    with pytest.raises(CheckFailed, match="predicts differently"):
+        check_promo(store, registry, fresh_model, version, old)
+
+
+def check_back(name, value):
+    ch05.check_rollback(value, model_name=name, sweep_filter=REG_SWEEP)
+
+
+def test_rollback_passes(store, registry, fresh_model, capsys):
+    version = promoted(store, registry, fresh_model)
+    store.set_registered_model_alias(fresh_model, "champion", "1")
+    store.set_model_version_tag(fresh_model, version, "rolled_back", "misses failing disks")
+    check_back(fresh_model, store.get_model_version_by_alias(fresh_model, "champion").version)
+    assert "✔" in capsys.readouterr().out
+
+
+def test_rollback_not_done(store, registry, fresh_model):
+    with pytest.raises(NotDoneYet):
+        check_back(fresh_model, None)
+
+
+def test_rollback_champion_not_moved_back(store, registry, fresh_model):
+    version = promoted(store, registry, fresh_model)
+    with pytest.raises(CheckFailed, match=f"`champion` points to {version}"):
+        check_back(fresh_model, 1)
+
+
+def test_rollback_by_deleting(store, registry, fresh_model):
+    version = promoted(store, registry, fresh_model)
+    store.set_registered_model_alias(fresh_model, "champion", "1")
+    store.delete_model_version(fresh_model, version)
+    with pytest.raises(CheckFailed, match="Never roll back by deleting"):
+        check_back(fresh_model, 1)
+
+
+def test_rollback_without_reason(store, registry, fresh_model):
+    promoted(store, registry, fresh_model)
+    store.set_registered_model_alias(fresh_model, "champion", "1")
+    with pytest.raises(CheckFailed, match="no tag `rolled_back`"):
+        check_back(fresh_model, 1)
+
+
+def test_rollback_wrong_answer_variable(store, registry, fresh_model):
+    version = promoted(store, registry, fresh_model)
+    store.set_registered_model_alias(fresh_model, "champion", "1")
+    store.set_model_version_tag(fresh_model, version, "rolled_back", "misses failing disks")
+    with pytest.raises(CheckFailed, match="Read it back"):
+        check_back(fresh_model, version)
+
+
+# ------------------------------------------------------------------------------------------ task 5
+
+MARGIN = 0.02
+GOOD_TEXT = ("A margin of 0.02 is above the noise between near-identical runs on a few hundred disks, and the recall "
+             "and precision conditions keep the storage team's requirements at the serving threshold.")
+
+
+def good_rule(champion, challenger):
+    return (challenger["log_loss"] <= champion["log_loss"] - MARGIN
+            and challenger["recall"] >= champion["recall"] - 0.02 and challenger["precision"] >= 0.5)
+
+
+def check_rule(rule=good_rule, margin=MARGIN, text=GOOD_TEXT):
+    ch05.check_promotion_rule(rule, margin, text)
+
+
+def test_rule_passes(capsys):
+    check_rule()
+    assert "✔" in capsys.readouterr().out
+
+
+def test_rule_numpy_bool_is_accepted(capsys):
+    check_rule(lambda a, b: np.bool_(good_rule(a, b)))
+    assert "✔" in capsys.readouterr().out
+
+
+def test_rule_not_done():
+    with pytest.raises(NotDoneYet):
+        check_rule(margin=None)
+    with pytest.raises(NotDoneYet):
+        check_rule(rule=None)
+    with pytest.raises(NotDoneYet):
+        check_rule(text=None)
+
+
+def test_rule_margin_not_positive():
+    with pytest.raises(CheckFailed, match="must be positive"):
+        check_rule(margin=0)
+
+
+def test_rule_margin_out_of_range():
+    with pytest.raises(CheckFailed, match="between 0.005 and 0.1"):
+        check_rule(margin=0.5)
+
+
+def test_rule_margin_as_text():
+    with pytest.raises(CheckFailed, match="should be a number"):
+        check_rule(margin="0.02")
+
+
+def test_rule_not_callable():
+    with pytest.raises(CheckFailed, match="should be a function"):
+        check_rule(rule=True)
+
+
+def test_rule_wrong_direction():
+    with pytest.raises(CheckFailed, match="wrong way round"):
+        check_rule(lambda a, b: b["log_loss"] >= a["log_loss"] + MARGIN and b["recall"] >= a["recall"] - 0.02)
+
+
+def test_rule_without_recall():
+    with pytest.raises(CheckFailed, match="recall 0.10 lower"):
+        check_rule(lambda a, b: b["log_loss"] <= a["log_loss"] - MARGIN and b["precision"] >= 0.5)
+
+
+def test_rule_without_precision():
+    with pytest.raises(CheckFailed, match="precision 0.40"):
+        check_rule(lambda a, b: b["log_loss"] <= a["log_loss"] - MARGIN and b["recall"] >= a["recall"] - 0.02)
+
+
+def test_rule_without_margin():
+    with pytest.raises(CheckFailed, match="half your margin"):
+        check_rule(lambda a, b: b["log_loss"] < a["log_loss"] and b["recall"] >= a["recall"] - 0.02
+                   and b["precision"] >= 0.5)
+
+
+def test_rule_returns_text():
+    with pytest.raises(CheckFailed, match="return True or False"):
+        check_rule(lambda a, b: "yes" if good_rule(a, b) else "no")
+
+
+def test_rule_wrong_keys():
+    with pytest.raises(CheckFailed, match="KeyError"):
+        check_rule(lambda a, b: b["loss"] < a["loss"])
+
+
+def test_rule_mutates_input():
+    def rule(champion, challenger):
+        challenger["log_loss"] = round(challenger["log_loss"], 2)
+        return good_rule(champion, challenger)
+
+    with pytest.raises(CheckFailed, match="changed the dict"):
+        check_rule(rule)
+
+
+def test_rule_justification_too_short():
+    with pytest.raises(CheckFailed, match="words"):
+        check_rule(text="Because it is better.")
+
+
+def test_rule_justification_without_reason():
+    with pytest.raises(CheckFailed, match="should explain the choice"):
+        check_rule(text=" ".join(["We decided on this value after a long meeting with the whole team today"] * 2))

@@ -1,0 +1,340 @@
+"""Exercise 09's self-checks: each known mistake gets its specific message; right answers pass.
+
+Also pins what the chapter and the checks must share: the simulator, PSI, the rule validator and the service's
+metric names are the same code in chapters/09_monitoring_drift.ipynb and coursekit/checks/ch09.py.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from coursekit.checks import CheckFailed, NotDoneYet, ch09
+
+CHAPTER = "chapters/09_monitoring_drift.ipynb"
+
+
+def fails(check, *args, match: str, **kwargs) -> str:
+    with pytest.raises(CheckFailed, match=match) as err:
+        check(*args, **kwargs)
+    assert not isinstance(err.value, NotDoneYet), "a wrong answer must not look like an untouched task"
+    return str(err.value)
+
+
+# ------------------------------------------------------------------------------------------ chapter and checks agree
+
+
+@pytest.fixture(scope="module")
+def chapter_cells(root) -> dict[str, str]:
+    nb = json.loads((root / CHAPTER).read_text(encoding="utf-8"))
+    return {cell["id"]: "".join(cell["source"]) for cell in nb["cells"]}
+
+
+@pytest.mark.parametrize("cell_id, functions", [
+    ("simulator", [ch09.orders]),
+    ("psi", [ch09.psi_from_shares, ch09.psi, ch09.psi_categorical]),
+    ("validator-helpers", [ch09.duration_seconds, ch09.metric_names]),
+    ("validator", [ch09.validate_rules]),
+])
+def test_chapter_and_checks_share_the_code(chapter_cells, cell_id, functions):
+    cell = chapter_cells[cell_id]
+    for function in functions:
+        assert inspect.getsource(function).rstrip("\n") in cell, f"{function.__name__} differs between the chapter and ch09.py"
+    module_lines = set(inspect.getsource(ch09).splitlines())
+    for line in cell.splitlines():
+        if line.strip() and not line.startswith("#"):
+            assert line in module_lines, f"chapter cell {cell_id!r} line not in ch09.py: {line!r}"
+
+
+def test_service_exposes_the_metrics_the_checks_know(chapter_cells):
+    service = chapter_cells["service-source"]
+    for name, kind in ch09.SERVICE_METRICS.items():
+        assert f'{kind.capitalize()}("{name}"' in service, f"the chapter's service does not declare {kind} {name}"
+    assert {s for s in ch09.exposed_series() if not s.endswith(("_bucket", "_sum", "_count", "_total"))} == {"model_info"}
+
+
+def test_metric_names_ignores_functions_labels_ranges_and_numbers():
+    expr = ('histogram_quantile(0.99, sum by (le) (rate(model_request_duration_seconds_bucket{job="a"}[5m]))) > 2.5e-1'
+            ' and on(instance) up offset 5m')
+    assert ch09.metric_names(expr) == {"model_request_duration_seconds_bucket", "up"}
+
+
+def test_durations():
+    assert ch09.duration_seconds("1h30m") == 5400
+    assert ch09.duration_seconds("10m") == 600
+    assert ch09.duration_seconds("500ms") == 0.5
+    for bad in ("10 minutes", "", "1.5h", 60, None, "m10"):
+        assert ch09.duration_seconds(bad) is None
+
+
+# ------------------------------------------------------------------------------------------ task 1: psi
+
+
+def right_psi(expected, actual, bins=10, eps=1e-4):
+    expected, actual = np.asarray(expected, float), np.asarray(actual, float)
+    if len(expected) == 0 or len(actual) == 0 or np.isnan(expected).any() or np.isnan(actual).any():
+        raise ValueError("bad input")
+    edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1]))
+    e = np.bincount(np.searchsorted(edges, expected, side="right"), minlength=len(edges) + 1) / len(expected)
+    a = np.bincount(np.searchsorted(edges, actual, side="right"), minlength=len(edges) + 1) / len(actual)
+    e, a = np.maximum(e, eps), np.maximum(a, eps)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def make_psi(**options):
+    def psi(expected, actual, bins=10, eps=1e-4):
+        expected, actual = np.asarray(expected, float), np.asarray(actual, float)
+        if len(expected) == 0 or len(actual) == 0 or np.isnan(expected).any() or np.isnan(actual).any():
+            raise ValueError("bad input")
+        return ch09._variant(expected, actual, bins, eps, **options)
+    return psi
+
+
+def test_psi_right_answers_pass(capsys):
+    ch09.check_psi(right_psi)
+    ch09.check_psi(ch09.psi)
+    assert "✔" in capsys.readouterr().out
+
+
+def test_psi_not_done_and_not_a_function():
+    with pytest.raises(NotDoneYet):
+        ch09.check_psi(None)
+    fails(ch09.check_psi, 0.2, match="should be a function")
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"edges_from": "actual"}, "quantiles of `actual`"),
+    ({"use_eps": False}, "without epsilon"),
+    ({"shares": False}, "counts instead of shares"),
+    ({"log": np.log10}, "log10"),
+    ({"sign": -1.0}, "wrong sign"),
+    ({"binning": "equal"}, "equal widths"),
+    ({"open_ends": False}, "outside the reference's range are dropped"),
+])
+def test_psi_mistakes_are_named(options, match):
+    fails(ch09.check_psi, make_psi(**options), match=match)
+
+
+def test_psi_returning_per_bin_terms():
+    def per_bin(expected, actual, bins=10, eps=1e-4):
+        return np.full(bins, right_psi(expected, actual, bins, eps) / bins)
+    fails(ch09.check_psi, per_bin, match="return one number")
+
+
+def test_psi_that_does_not_raise_on_bad_input():
+    def lenient(expected, actual, bins=10, eps=1e-4):
+        if len(expected) == 0 or len(actual) == 0:
+            return 0.0
+        return right_psi(expected, np.asarray(actual)[~np.isnan(actual)], bins, eps)
+    fails(ch09.check_psi, lenient, match="instead of raising ValueError")
+
+    def wrong_error(expected, actual, bins=10, eps=1e-4):
+        if len(expected) == 0 or len(actual) == 0:
+            raise IndexError("empty")
+        return right_psi(expected, actual, bins, eps)
+    fails(ch09.check_psi, wrong_error, match="raised IndexError")
+
+
+def test_psi_with_a_different_signature():
+    fails(ch09.check_psi, lambda expected, actual: 0.0, match="Keep the signature")
+
+
+def test_psi_of_identical_samples_must_be_zero():
+    fails(ch09.check_psi, lambda expected, actual, bins=10, eps=1e-4: 0.01, match="identical samples should be 0")
+
+
+# ------------------------------------------------------------------------------------------ task 2: alert settings
+
+
+def measured(window_days, threshold, consecutive):
+    result = ch09.evaluate_alert(window_days, threshold, consecutive)
+    return result["false_alarm_rate"], result["delay_days"]
+
+
+def test_alert_settings_right_answer_passes(capsys):
+    rate, delay = measured(7, 0.1, 1)
+    ch09.check_alert_settings(7, 0.1, 1, rate, delay)
+    assert "✔" in capsys.readouterr().out
+
+
+def test_alert_settings_not_done():
+    with pytest.raises(NotDoneYet):
+        ch09.check_alert_settings(None, None, None, None, None)
+    with pytest.raises(NotDoneYet):
+        ch09.check_alert_settings(7, 0.1, 1, None, 7)
+
+
+def test_the_chapters_rule_on_daily_windows_alarms_too_often():
+    rate, delay = measured(1, 0.2, 2)
+    assert rate > ch09.ALERT_TARGETS["max_false_alarm_rate"]
+    fails(ch09.check_alert_settings, 1, 0.2, 2, rate, delay, match="drift-free windows .* above the 1% target")
+
+
+def test_false_alarm_rate_counted_without_the_consecutive_rule():
+    result = ch09.evaluate_alert(1, 0.3, 2)
+    fails(ch09.check_alert_settings, 1, 0.3, 2, result["rate_without_consecutive"], result["delay_days"],
+          match="Apply the consecutive rule before counting")
+
+
+def test_false_alarm_rate_wrong_otherwise():
+    rate, delay = measured(7, 0.1, 1)
+    fails(ch09.check_alert_settings, 7, 0.1, 1, 0.5, delay, match="Count firing windows")
+    fails(ch09.check_alert_settings, 7, 0.1, 1, 50, delay, match="percentage")
+
+
+def test_detection_delay_wrong_or_too_slow_or_never():
+    rate, delay = measured(7, 0.1, 1)
+    fails(ch09.check_alert_settings, 7, 0.1, 1, rate, delay + 1, match="Delay = ")
+    rate, delay = measured(3, 0.2, 2)
+    assert delay > ch09.ALERT_TARGETS["max_delay_days"]
+    fails(ch09.check_alert_settings, 3, 0.2, 2, rate, delay, match="target is at most 14")
+    rate, _ = measured(7, 0.2, 2)
+    fails(ch09.check_alert_settings, 7, 0.2, 2, rate, 0, match="never fires")
+
+
+@pytest.mark.parametrize("args, match", [
+    ((7, 20, 1), "percentage"),
+    ((7, -0.1, 1), "never negative"),
+    ((7.5, 0.1, 1), "whole number of days"),
+    ((7, 0.1, 0), "whole number from 1"),
+])
+def test_alert_settings_bad_values(args, match):
+    fails(ch09.check_alert_settings, *args, 0.0, 7, match=match)
+
+
+# ------------------------------------------------------------------------------------------ task 3: alert rules
+
+GOOD_RULES = """
+groups:
+  - name: returns-model
+    rules:
+      - alert: LatencyP99High
+        expr: histogram_quantile(0.99, sum by (le) (rate(model_request_duration_seconds_bucket[5m]))) > 0.25
+        for: 10m
+        labels:
+          severity: page
+        annotations:
+          summary: p99 latency above 250 ms
+      - alert: PositiveShareMoved
+        expr: |
+          abs(sum(rate(model_predictions_total{predicted_class="returned"}[1d]))
+              / sum(rate(model_predictions_total[1d])) - 0.21) > 0.05
+        for: 1d
+        labels:
+          severity: ticket
+        annotations:
+          summary: share of predicted returns moved
+"""
+
+
+def test_alert_rules_right_answer_passes(capsys):
+    ch09.check_alert_rules(GOOD_RULES, reference_share=0.21)
+    assert "✔" in capsys.readouterr().out
+
+
+def test_alert_rules_not_done_and_not_text():
+    with pytest.raises(NotDoneYet):
+        ch09.check_alert_rules(None, reference_share=0.21)
+    fails(ch09.check_alert_rules, yaml.safe_load(GOOD_RULES), reference_share=0.21, match="YAML text")
+
+
+@pytest.mark.parametrize("old, new, match", [
+    ("    rules:\n", "    rules:\n   - bad: [\n", "not valid YAML"),
+    ("model_predictions_total[1d]", "model_predictions[1d]", "did you mean model_predictions_total"),
+    ("for: 10m", "for: 10 minutes", "not a Prometheus duration"),
+    ("histogram_quantile(0.99,", "histogram_quantile(99,", "the quantile is a fraction"),
+    ("          severity: page\n", "          team: platform\n", "labels.severity must be one of"),
+    ("          summary: p99 latency above 250 ms\n", "          runbook: x\n", "annotations.summary is missing"),
+    ("histogram_quantile(0.99, sum by (le) (rate(model_request_duration_seconds_bucket[5m]))) > 0.25",
+     "rate(model_request_duration_seconds_sum[5m]) / rate(model_request_duration_seconds_count[5m]) > 0.25",
+     "mean latency"),
+    ("histogram_quantile(0.99,", "histogram_quantile(0.95,", "99th percentile"),
+    ("(rate(model_request_duration_seconds_bucket[5m]))", "(model_request_duration_seconds_bucket)",
+     "take rate"),
+    ("sum by (le) (rate", "sum(rate", "keep the `le` label"),
+    ("[5m]))) > 0.25", "[5m]))) > 250", "250 ms is 0.25"),
+    ("for: 10m", "for: 1m", "for: 10m"),
+    ("          severity: page\n", "          severity: ticket\n", "severity page"),
+    ('{predicted_class="returned"}', "", 'predicted_class="returned"'),
+    ("[1d]", "[5m]", "one-day window"),
+    ("- 0.21", "- 0.30", "REFERENCE_SHARE = 0.210"),
+    ("abs(sum", "(sum", "abs"),
+    ("> 0.05", "> 0.1", "> 0.05"),
+    ("for: 1d", "for: 5m", "at least 1h"),
+    ("          severity: ticket\n", "          severity: page\n", "severity ticket"),
+])
+def test_alert_rules_mistakes_are_named(old, new, match):
+    assert old in GOOD_RULES
+    fails(ch09.check_alert_rules, GOOD_RULES.replace(old, new), reference_share=0.21, match=match)
+
+
+def test_alert_rules_missing_alerts():
+    only_latency = GOOD_RULES.split("      - alert: PositiveShareMoved")[0]
+    fails(ch09.check_alert_rules, only_latency, reference_share=0.21, match="No alert reads model_predictions_total")
+    fails(ch09.check_alert_rules, "groups: []", reference_share=0.21, match="single key, `groups`")
+
+
+# ------------------------------------------------------------------------------------------ task 4: plan
+
+GOOD_PLAN = [
+    {"signal": "p99 latency and 5xx ratio", "layer": "service", "owner": "platform", "needs_labels": False,
+     "available_after_days": 0, "alert": "page"},
+    {"signal": "daily PSI per feature", "layer": "data", "owner": "fraud ML", "needs_labels": False,
+     "available_after_days": 1, "alert": "ticket"},
+    {"signal": "share of payments sent to review", "layer": "prediction", "owner": "fraud ML",
+     "needs_labels": False, "available_after_days": 1, "alert": "ticket"},
+    {"signal": "precision and recall", "layer": "prediction", "owner": "fraud ML", "needs_labels": True,
+     "available_after_days": 30, "alert": "ticket"},
+    {"signal": "fraud losses per week", "layer": "business", "owner": "risk", "needs_labels": True,
+     "available_after_days": 37, "alert": "dashboard"},
+]
+GOOD_TEXT = ("Labels arrive 30 days late, so precision and recall lag by a month. Until then the label-free signals "
+             "carry the watch: latency pages the platform team, input PSI and the review share open tickets for the "
+             "fraud ML team, who investigate in working hours, and risk tracks losses weekly once chargebacks are in.")
+
+
+def with_item(index: int, **changes) -> list[dict]:
+    plan = [dict(item) for item in GOOD_PLAN]
+    plan[index].update(changes)
+    return plan
+
+
+def test_plan_right_answer_passes(capsys):
+    ch09.check_monitoring_plan(GOOD_PLAN, GOOD_TEXT, label_delay_days=30)
+    assert "✔" in capsys.readouterr().out
+
+
+def test_plan_not_done():
+    with pytest.raises(NotDoneYet):
+        ch09.check_monitoring_plan(None, None)
+    with pytest.raises(NotDoneYet):
+        ch09.check_monitoring_plan(GOOD_PLAN, None)
+
+
+@pytest.mark.parametrize("plan, match", [
+    ("monitor everything", "non-empty list of dicts"),
+    (with_item(0, layer="infra"), "is not one of"),
+    (with_item(1, owner=""), "name an owner"),
+    (with_item(2, alert="email"), "alert must be one of"),
+    (with_item(3, available_after_days=7), "labels arrive 30 days"),
+    (with_item(3, needs_labels=False), "needs the true outcome"),
+    (with_item(1, alert="page"), "pages on a data signal"),
+    (with_item(0, alert="ticket"), "No service signal pages"),
+    ([item for item in GOOD_PLAN if item["layer"] != "business"], "no business signal"),
+    (with_item(2, available_after_days=3), "prediction signal that needs no labels"),
+    ([dict(item, needs_labels=False, available_after_days=1) if item["needs_labels"] and item["layer"] == "business"
+      else item for item in GOOD_PLAN if item["signal"] != "precision and recall"], "No signal uses labels"),
+    ([{k: v for k, v in item.items() if k != "owner"} for item in GOOD_PLAN], "lacks"),
+])
+def test_plan_mistakes_are_named(plan, match):
+    fails(ch09.check_monitoring_plan, plan, GOOD_TEXT, match=match)
+
+
+def test_plan_justification():
+    fails(ch09.check_monitoring_plan, GOOD_PLAN, "Looks good to me.", match="at least 40")
+    no_delay = " ".join(["We watch latency, drift and the review share closely every day with clear owners."] * 4)
+    fails(ch09.check_monitoring_plan, GOOD_PLAN, no_delay, match="label delay")
