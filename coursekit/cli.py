@@ -56,6 +56,26 @@ def _book(args: argparse.Namespace) -> int:
     return build(Path(args.output).resolve() if args.output else None, solutions=not args.without_solutions)
 
 
+def _link(args: argparse.Namespace) -> int:
+    from coursekit import links
+
+    try:
+        stem = links.resolve_exercise(args.exercise, links.exercise_stems())
+        defaults = (args.repo, args.branch) if args.repo and args.branch else links.repository_from_config()
+        repo, branch = args.repo or defaults[0], args.branch or defaults[1]
+        hub = args.hub or ("" if args.binder or args.colab else links.jupyterhub_from_config())
+        if not (hub or args.binder or args.colab):
+            raise links.LinkError("say where: --hub URL (your JupyterHub, for an nbgitpuller link), --binder or --colab")
+        out = [links.nbgitpuller_link(hub, repo, branch, stem)] if hub else []
+        out += [links.binder_link(repo, branch, stem)] if args.binder else []
+        out += [links.colab_link(repo, branch, stem)] if args.colab else []
+    except links.LinkError as exc:
+        print(f"coursekit link: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(out))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -71,5 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--without-solutions", action="store_true", help="leave the solutions out (for instructors)")
     p.add_argument("--output", help="folder to build into (default: the repository's _build/)")
     p.set_defaults(func=_book)
+    p = sub.add_parser("link", help="print the link that opens one exercise on a JupyterHub (nbgitpuller), Binder or Colab")
+    p.add_argument("--exercise", required=True, help="exercise number or stem, e.g. 01 or 01_ml_essentials")
+    p.add_argument("--hub", help="JupyterHub URL (default: _config.yml launch_buttons.jupyterhub_url, unless --binder/--colab)")
+    p.add_argument("--repo", help="repository URL (default: _config.yml repository.url)")
+    p.add_argument("--branch", help="branch (default: _config.yml repository.branch)")
+    p.add_argument("--binder", action="store_true", help="print the Binder link")
+    p.add_argument("--colab", action="store_true", help="print the Colab link")
+    p.set_defaults(func=_link)
     args = parser.parse_args(argv)
     return args.func(args)
