@@ -64,6 +64,7 @@ def book(tmp_path_factory, request) -> Path:
 SPREAD_FILES = {"tests/test_book_pages.py", "tests/test_book_quizzes.py"}  # one browser page per test
 
 
+@pytest.hookimpl(optionalhook=True)  # only with pytest-xdist
 def pytest_xdist_make_scheduler(config, log):
     """Like ``--dist loadfile`` (a notebook's cells must run in order in one kernel, so every file goes to
     one worker), except that the per-page browser tests spread over the workers one by one."""
