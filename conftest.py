@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -36,6 +37,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if before is not None and after is not None and after != before:
         print(f"\nTests modified tracked files (notebooks must write only to scratch/ or a temp dir):\n{after}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _restore_environment():
+    """Give every test file back the environment it started with (after its module fixtures end). Some libraries change os.environ as a side
+    effect (``mlflow.set_tracking_uri`` and ``set_registry_uri`` export MLFLOW_* variables), and a notebook
+    kernel started later on the same worker would inherit them."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture(scope="session")
