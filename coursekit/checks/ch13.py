@@ -124,7 +124,10 @@ def make_pickle_samples(marker: Path | None = None) -> dict[str, bytes]:
     from sklearn.preprocessing import StandardScaler
 
     marker = Path(marker) if marker is not None else Path(tempfile.gettempdir()) / "ch13_pickle_was_here.txt"
-    code = f"open({str(marker)!r}, 'w').write('code ran during load')"
+    # The payload names the marker through an environment variable, not its path, so the pickles are the
+    # same bytes wherever the course is checked out (their sizes and offsets are printed and compared).
+    os.environ["COURSEKIT_PICKLE_MARKER"] = str(marker)
+    code = "import os; open(os.environ['COURSEKIT_PICKLE_MARKER'], 'w').write('code ran during load')"
     rng = np.random.default_rng(13)
     X = rng.normal(size=(200, 3))
     y = (X[:, 0] + 0.5 * rng.normal(size=200) > 0).astype(int)
