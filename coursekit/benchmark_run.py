@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
 from pathlib import Path
@@ -14,10 +15,17 @@ from coursekit.notebooks.kernel import notebook_client
 
 
 def imports_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The same notebook reduced to its top-level import lines: the floor to compare against."""
-    lines = [line for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()
-             if line.startswith(("import ", "from "))]
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("\n".join(lines))])
+    """The same notebook reduced to its top-level import statements: the floor to compare against."""
+    statements = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython magics: not plain Python
+            continue
+        statements += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("\n".join(statements))])
 
 
 def main() -> None:
