@@ -2,10 +2,16 @@
 
 Per notebook: wall time and peak memory (kernel plus its child processes, sampled) executing on one
 core, next to the floor (kernel start plus the notebook's import lines alone).
+
+Memory is the sum of each process's PSS (proportional set size): a page shared by several processes (the
+same shared library mapped by the kernel and a server it started) is split between them, so the total
+counts it once, as a container's memory limit does. Summing RSS would count it once per process.
+Measure on an otherwise quiet machine: other processes mapping the same libraries lower everyone's PSS.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -21,14 +27,27 @@ from coursekit.paths import course_root
 SAMPLE_EVERY = 0.05  # seconds
 
 
-def _tree_rss(proc: psutil.Process) -> int:
-    total = 0
-    for p in [proc, *proc.children(recursive=True)]:
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
+def pss(pid: int) -> int:
+    """Proportional set size of one process in bytes (Linux), falling back to RSS elsewhere."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return psutil.Process(pid).memory_info().rss
+    except psutil.Error:
+        return 0
+
+
+def _tree_memory(proc: psutil.Process) -> int:
+    try:
+        family = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    return sum(pss(p.pid) for p in family)
 
 
 def measure(notebook: Path, imports_only: bool = False, cores: str = "0") -> dict[str, float]:
@@ -40,14 +59,14 @@ def measure(notebook: Path, imports_only: bool = False, cores: str = "0") -> dic
     proc = subprocess.Popen(cmd, cwd=course_root(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watcher, peak = psutil.Process(proc.pid), 0
     while proc.poll() is None:
-        peak = max(peak, _tree_rss(watcher))
+        peak = max(peak, _tree_memory(watcher))
         time.sleep(SAMPLE_EVERY)
     wall = time.perf_counter() - start
     out, err = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"{notebook}: execution failed\n{err[-2000:]}")
-    runner = json.loads(out.strip().splitlines()[-1])  # the runner's own RSS, to subtract
-    return {"wall_s": wall, "peak_mb": max(peak - runner["runner_rss"], 0) / 2**20}
+    runner = json.loads(out.strip().splitlines()[-1])  # the runner's own memory, to subtract
+    return {"wall_s": wall, "peak_mb": max(peak - runner["runner_pss"], 0) / 2**20}
 
 
 def _timed(cmd: list[str]) -> float:
@@ -60,27 +79,40 @@ def _dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
-def main(out: Path) -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m coursekit.benchmark", description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", type=Path, help="where to write the table (default: benchmarks/results/latest.md)")
+    parser.add_argument("--only", metavar="GLOB", help="measure only notebooks whose path matches, e.g. 'chapters/05*'")
+    parser.add_argument("--notebooks-only", action="store_true", help="skip the test suite, book builds and environment size")
+    args = parser.parse_args(argv)
     root = course_root()
+    out = args.out or root / "benchmarks" / "results" / "latest.md"
     notebooks = sorted((root / "chapters").glob("*.ipynb")) + sorted((root / "solutions").glob("*.ipynb"))
-    rows = ["| notebook | wall (s, 1 core) | peak memory (MB) | floor: kernel + imports (s / MB) |", "|---|---:|---:|---:|"]
+    if args.only:
+        notebooks = [nb for nb in notebooks if nb.relative_to(root).match(args.only)]
+        if not notebooks:
+            parser.error(f"no chapter or solution notebook matches {args.only!r}")
+    rows = ["| notebook | wall (s, 1 core) | peak memory (MB, PSS) | floor: kernel + imports (s / MB) |",
+            "|---|---:|---:|---:|"]
     for nb in notebooks:
         full, floor = measure(nb), measure(nb, imports_only=True)
         rows.append(f"| {nb.parent.name}/{nb.name} | {full['wall_s']:.1f} | {full['peak_mb']:.0f} "
                     f"| {floor['wall_s']:.1f} / {floor['peak_mb']:.0f} |")
         print(rows[-1], flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        cold = _timed([sys.executable, "-m", "coursekit", "book", "--output", tmp])
-        warm = _timed([sys.executable, "-m", "coursekit", "book", "--output", tmp])
-    suite = _timed([sys.executable, "-m", "pytest", "-q", "-n", str(os.cpu_count() or 2)])
-    env = _dir_size(Path(sys.prefix)) / 2**20
-    summary = [
-        "", "| measure | value |", "|---|---:|",
-        f"| full test suite on {os.cpu_count()} cores | {suite:.0f} s |",
-        f"| cold book build | {cold:.1f} s |",
-        f"| no-change rebuild | {warm:.1f} s |",
-        f"| installed environment ({Path(sys.prefix).name}) | {env:.0f} MB |",
-    ]
+    summary: list[str] = []
+    if not args.notebooks_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            cold = _timed([sys.executable, "-m", "coursekit", "book", "--output", tmp])
+            warm = _timed([sys.executable, "-m", "coursekit", "book", "--output", tmp])
+        suite = _timed([sys.executable, "-m", "pytest", "-q", "-n", str(os.cpu_count() or 2)])
+        env = _dir_size(Path(sys.prefix)) / 2**20
+        summary = [
+            "", "| measure | value |", "|---|---:|",
+            f"| full test suite on {os.cpu_count()} cores | {suite:.0f} s |",
+            f"| cold book build | {cold:.1f} s |",
+            f"| no-change rebuild | {warm:.1f} s |",
+            f"| installed environment ({Path(sys.prefix).name}) | {env:.0f} MB |",
+        ]
     text = "\n".join(rows + summary) + "\n"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
@@ -88,4 +120,4 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else course_root() / "benchmarks" / "results" / "latest.md")
+    main()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import sys
 from pathlib import Path
 
 import nbformat
-import psutil
 
+from coursekit.benchmark import pss
 from coursekit.notebooks import io
 from coursekit.notebooks.kernel import notebook_client
 
@@ -34,7 +35,7 @@ def main() -> None:
     if "--imports-only" in sys.argv:
         nb = imports_only(nb)
     notebook_client(nb, path.parent).execute()
-    print(json.dumps({"runner_rss": psutil.Process().memory_info().rss}))
+    print(json.dumps({"runner_pss": pss(os.getpid())}))
 
 
 if __name__ == "__main__":
