@@ -8,7 +8,10 @@ On success it prints one line starting with a tick.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
+
+_WORD = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*")
 
 
 class CheckFailed(AssertionError):
@@ -28,6 +31,11 @@ def require(condition: bool, message: str) -> None:
     """Fail with *message* unless *condition* holds."""
     if not condition:
         raise CheckFailed(message)
+
+
+def prose_words(text: str) -> list[str]:
+    """The words of a learner's prose answer: "don't", "p99" and "1.5" count as one word each; punctuation does not."""
+    return _WORD.findall(text)
 
 
 def require_done(value: Any, name: str) -> None:

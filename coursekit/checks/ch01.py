@@ -8,12 +8,11 @@ the test score...) with a message that says what is wrong and how to fix it.
 from __future__ import annotations
 
 import numbers
-import re
 from typing import Any
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_fraction
+from coursekit.checks import CheckFailed, passed, require, require_done, require_fraction, prose_words
 
 __all__ = ["check_split", "check_precision_recall", "check_depth_choice", "check_threshold"]
 
@@ -293,7 +292,7 @@ def check_threshold(threshold, justification, y_val, proba_val, *, min_recall: f
     require_done(justification, "justification")
     require(isinstance(justification, str),
             f"`justification` should be text (a string of 2-3 sentences), but it is a {type(justification).__name__}.")
-    words = re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", justification)
+    words = prose_words(justification)
     require(len(words) >= min_words,
             f"Your justification has {len(words)} words; write 2-3 sentences (at least {min_words} words): the "
             "requirement, the recall and precision you get, and what the false alarms cost.")

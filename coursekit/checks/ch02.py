@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done
+from coursekit.checks import CheckFailed, passed, require, require_done, prose_words
 
 __all__ = [
     "build_exercise_files",
@@ -33,10 +33,6 @@ __all__ = [
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -409,7 +405,7 @@ def check_format_choices(choices, reasons, *, min_words: int = 15) -> None:
         text = reasons.get(scenario)
         require_done(text, f"reasons[{scenario!r}]")
         require(isinstance(text, str), f"reasons[{scenario!r}] should be text, not a {type(text).__name__}.")
-        count = len(_words(text))
+        count = len(prose_words(text))
         require(count >= min_words,
                 f"reasons[{scenario!r}] has {count} words; write 1-2 sentences (at least {min_words} words): what the "
                 "runtime needs, who can write the file, and what you give up with this format.")

@@ -8,10 +8,9 @@ GB mixed with GiB, rounding a count up...) and says what is wrong and how to fix
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Callable
 
-from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done, require_number
+from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done, require_number, prose_words
 
 __all__ = ["check_training_memory", "check_kv_cache_bytes", "check_concurrent_requests", "check_serving_plan"]
 
@@ -330,7 +329,7 @@ def check_serving_plan(choices, replicas, cost_per_1000, justification, *, per_r
     require_done(justification, "justification")
     require(isinstance(justification, str), f"`justification` should be text (2-4 sentences), but it is a "
                                             f"{type(justification).__name__}.")
-    words = re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", justification)
+    words = prose_words(justification)
     require(len(words) >= min_words, f"Your justification has {len(words)} words; write 2-4 sentences (at least "
                                      f"{min_words} words): the capacity, the headroom, what happens when one replica "
                                      "is lost, and why one scenario is batch or online.")

@@ -9,13 +9,12 @@ rules that page on a normal day...) with a message that says what is wrong and h
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_number
+from coursekit.checks import CheckFailed, passed, require, require_done, require_number, prose_words
 
 __all__ = [
     "SERVICES", "CHANGE_TYPES", "RAW_COLUMNS", "deployments", "service_snapshots", "validation_batches", "validate_batch",
@@ -190,14 +189,10 @@ def _same(a: Any, b: Any) -> np.ndarray:
     return both_missing | close
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", text)
-
-
 def _require_text(value: Any, name: str, min_words: int, what: str) -> str:
     require_done(value, name)
     require(isinstance(value, str), f"`{name}` should be text (a string), but it is a {type(value).__name__}.")
-    n = len(_words(value))
+    n = len(prose_words(value))
     require(n >= min_words, f"`{name}` has {n} words; write at least {min_words}: {what}")
     return value.lower()
 

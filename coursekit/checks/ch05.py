@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_number
+from coursekit.checks import CheckFailed, passed, require, require_done, require_number, prose_words
 
 __all__ = ["check_logged_run", "check_best_run", "check_promotion", "check_rollback", "check_promotion_rule"]
 
@@ -346,7 +346,7 @@ def check_promotion_rule(should_promote: Callable | None, min_improvement, justi
     require_done(justification, "justification")
     require(isinstance(justification, str),
             f"`justification` should be text (a few sentences), but it is a {type(justification).__name__}.")
-    words = re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", justification)
+    words = prose_words(justification)
     require(len(words) >= min_words,
             f"Your justification has {len(words)} words; write a few sentences (at least {min_words} words): why this "
             "margin, and what the recall and precision conditions protect.")

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done
+from coursekit.checks import CheckFailed, NotDoneYet, passed, prose_words, require, require_done
 
 __all__ = [
     "FlakyDisk", "run_with_retries", "Preempted",
@@ -437,7 +437,7 @@ def check_design(design: dict | None, justification: str | None, min_words: int 
             "train does not retry on 'preemption': on spot machines, a reclaimed node is the most common failure "
             "of a long training step, and a retry that resumes from a checkpoint is cheap.")
     require(isinstance(justification, str), "`justification` should be a string.")
-    words = len(justification.split())
+    words = len(prose_words(justification))
     require(words >= min_words, f"Your justification has {words} words; write at least {min_words}: why these keys, "
                                 "why these retries, and what the on-call engineer sees when a step fails.")
     passed("The design keys every step on what its output depends on and retries only transient failures.")

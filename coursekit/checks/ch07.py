@@ -6,23 +6,17 @@ tick when the answer is right.
 """
 
 import math
-import re
 import warnings
-from typing import Any
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_number
+from coursekit.checks import CheckFailed, passed, require, require_done, require_number, prose_words
 
 __all__ = ["check_percentiles", "check_request_schema", "check_probes", "check_batching_choice"]
 
 
 def _close(a: float, b: float, rel: float = 1e-6, abs_: float = 1e-9) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -316,7 +310,7 @@ def check_batching_choice(max_batch_size, max_wait_ms, justification, measured, 
     require_done(justification, "justification")
     require(isinstance(justification, str),
             f"`justification` should be text (2-4 sentences), but it is a {type(justification).__name__}.")
-    words = _words(justification)
+    words = prose_words(justification)
     require(len(words) >= min_words,
             f"Your justification has {len(words)} words; write 2-4 sentences (at least {min_words} words), as in a "
             "change request: the SLO, the p99 you expect at night and at peak, and the capacity headroom.")

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done
+from coursekit.checks import CheckFailed, passed, require, require_done, prose_words
 
 __all__ = ["K8S_VERSION", "hadolint_findings", "parse_quantity", "validate_manifest",
            "check_dockerfile", "check_probes", "check_resources", "check_hpa"]
@@ -32,10 +32,6 @@ __all__ = ["K8S_VERSION", "hadolint_findings", "parse_quantity", "validate_manif
 K8S_VERSION = "1.35"  # the Kubernetes minor version the exercise's manifests are validated against
 
 MiB = 2**20
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -578,7 +574,7 @@ def check_hpa(hpa, justification, *, deployment: str, metric: str, capacity_rps:
                           "minutes (the default is 300).")
 
     require(isinstance(justification, str), "`justification` should be a string of 2–4 sentences.")
-    words = _words(justification)
+    words = prose_words(justification)
     require(len(words) >= 20, f"`justification` has {len(words)} words. In 2–4 sentences, say where the target "
                               "comes from (capacity, headroom for growth), what min and max replicas protect "
                               "against, and anything you chose in `behavior`.")

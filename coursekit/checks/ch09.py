@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_fraction, require_number
+from coursekit.checks import CheckFailed, passed, require, require_done, require_fraction, require_number, prose_words
 
 __all__ = [
     "NUMERIC", "CATEGORICAL", "FEATURES", "CHANNELS", "CATEGORIES", "orders",
@@ -588,10 +588,6 @@ _QUALITY_WORDS = ("accuracy", "precision", "recall", "auc", "f1", "calibration",
                   "false positive", "false negative", "chargeback rate")
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", text)
-
-
 def check_monitoring_plan(plan, justification, label_delay_days: int = 30, min_words: int = 40) -> None:
     """Every layer covered with an owner; label-free early signals; label-based signals no earlier than the delay."""
     require_done(plan, "plan")
@@ -636,7 +632,7 @@ def check_monitoring_plan(plan, justification, label_delay_days: int = 30, min_w
             "invisible to input and prediction monitoring). Add model quality once labels arrive.")
     require_done(justification, "justification")
     require(isinstance(justification, str), "`justification` should be text.")
-    words = _words(justification)
+    words = prose_words(justification)
     require(len(words) >= min_words,
             f"Your justification has {len(words)} words; write at least {min_words}: why these signals, who acts on "
             "each, and what the label delay means for when you can notice what.")

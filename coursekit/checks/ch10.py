@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from statistics import NormalDist
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done, require_number
+from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done, require_number, prose_words
 
 __all__ = [
     "SECTIONS", "POINTS",
@@ -39,10 +38,6 @@ DECISIONS = ("promote", "reject", "undecided")
 
 def _close(a: float, b: float, tol: float = 1e-9) -> bool:
     return abs(a - b) <= tol
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z0-9%.,'-]+", text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -414,7 +409,7 @@ def check_promotion_policy(policy, justification, *, disagreement: float = 0.15,
             f"the margin {margin:g}: it could not be promoted. You need at least {need:,} rows, or a smaller margin.")
 
     require(isinstance(justification, str), f"`justification` should be text; it is a {type(justification).__name__}.")
-    words = _words(justification)
+    words = prose_words(justification)
     require(len(words) >= 25, f"Your justification has {len(words)} words. Write 2-4 sentences (at least 25 words), as "
                               "for a change review: why this margin, this confidence, this many rows.")
     text = justification.lower()

@@ -12,13 +12,9 @@ import math
 import re
 from typing import Any, Callable
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_number
+from coursekit.checks import CheckFailed, passed, require, require_done, require_number, prose_words
 
 __all__ = ["check_sample_size", "check_canary_decision", "check_alias_rollback", "check_retraining_cadence"]
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", text)
 
 
 # ------------------------------------------------------------------------------------------ task 1
@@ -310,7 +306,7 @@ def check_retraining_cadence(decay_per_week, table, cadence_weeks, justification
 
     require_done(justification, "justification")
     require(isinstance(justification, str), "`justification` should be a string of a few sentences.")
-    words = _words(justification)
+    words = prose_words(justification)
     require(len(words) >= min_words,
             f"Your justification has {len(words)} words; write a few sentences (at least {min_words} words): the "
             "cost you expect, why this cadence and not its neighbours, and what you will watch.")

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any, Mapping
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_number
+from coursekit.checks import CheckFailed, passed, require, require_done, require_number, prose_words
 
 __all__ = ["check_token_metrics", "check_max_sequences", "check_service_map", "check_build_vs_buy"]
 
@@ -32,10 +32,6 @@ def _whole(value: Any, name: str) -> int:
         raise CheckFailed(f"`{name}` is {number:g}, but it counts whole sequences. A sequence whose KV cache does "
                           "not fit completely cannot run: round down (math.floor).")
     return int(number)
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -357,7 +353,7 @@ def check_build_vs_buy(weights, recommendation, justification, scores, *, min_wo
     require_done(justification, "justification")
     require(isinstance(justification, str), f"`justification` should be text, but it is a "
                                             f"{type(justification).__name__}.")
-    words = _words(justification)
+    words = prose_words(justification)
     require(len(words) >= min_words, f"Your justification has {len(words)} words; write 3-5 sentences (at least "
                                      f"{min_words} words): why these weights for this team, what the recommended "
                                      "option costs you, and what would change your mind.")

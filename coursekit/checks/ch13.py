@@ -10,20 +10,18 @@ notebook shows the learner exactly what the checks use.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
 import pickle
 import pickletools
-import re
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done
+from coursekit.checks import CheckFailed, passed, require, require_done, prose_words
 
 __all__ = [
     "make_pickle_samples",
@@ -39,10 +37,6 @@ __all__ = [
     "SYSTEMS",
     "check_risk_classes",
 ]
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+(?:[.'’-][^\W_]+)*", text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -612,7 +606,7 @@ def check_risk_classes(risk_classes: dict | None, justifications: dict | None, *
         text = justifications.get(system)
         require_done(text, f"justifications[{system!r}]")
         require(isinstance(text, str), f"justifications[{system!r}] should be text, not a {type(text).__name__}.")
-        count = len(_words(text))
+        count = len(prose_words(text))
         require(count >= min_words,
                 f"justifications[{system!r}] has {count} words; write 1-3 sentences (at least {min_words} words): "
                 "which part of the Act applies (Article 5, Annex III, Article 50 or none), and one duty or "
