@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 
 from coursekit.paths import QUIZ_ASSETS as ASSETS
@@ -59,8 +61,25 @@ def _drop_thebe(app: Sphinx) -> None:
                 app.disconnect(listener.id)
 
 
+def _glossary_terms_as_link_targets(app: Sphinx, doctree: nodes.document) -> None:
+    """Let a plain Markdown link reach a glossary term: ``[feature](../glossary.md#term-feature)``.
+
+    MyST resolves a link to ``page.md#id`` only when ``id`` is one of that page's heading anchors, and
+    warns (an error under ``-W``) otherwise. Registering each term's id beside those anchors makes the
+    link resolve, and a link to a term that does not exist still fails the build. A plain link, unlike
+    the ``{term}`` role, also reads well and works when the notebook is opened in Jupyter.
+    """
+    env = app.env
+    for glossary in doctree.findall(addnodes.glossary):
+        anchors = env.metadata[env.docname].setdefault("myst_slugs", {})
+        for term in glossary.findall(nodes.term):
+            for node_id in term["ids"]:
+                anchors[node_id] = (term.line or 0, node_id, term.astext())
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _drop_thebe)
+    app.connect("doctree-read", _glossary_terms_as_link_targets)
     app.connect("build-finished", _copy_assets)
     app.connect("build-finished", _label_toc_toggles)
     app.connect("html-page-context", _add_quiz_assets)
