@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,8 +54,10 @@ def chromium_and_site(html_dir: Path):
     """Headless Debian Chromium plus the built book served on 127.0.0.1: yields (base URL, browser)."""
     from playwright.sync_api import sync_playwright
 
-    with serve(html_dir) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serve(html_dir) as base, sync_playwright() as pw, tempfile.TemporaryDirectory() as home:
+        # Chromium writes its profile and caches under $HOME/.config and $HOME/.cache: keep them out of the real home.
+        env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": f"{home}/.config", "XDG_CACHE_HOME": f"{home}/.cache"}
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
         try:
             yield base, browser
         finally:
