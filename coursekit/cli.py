@@ -50,6 +50,20 @@ def _banks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _path(args: argparse.Namespace) -> int:
+    from coursekit.path import PathError, load_path
+    from coursekit.path.pathmap import PathMap
+    from coursekit.quizzes.bank import BankError
+
+    try:
+        course = load_path()
+    except (PathError, BankError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(repr(PathMap(course)))
+    return 0
+
+
 def _book(args: argparse.Namespace) -> int:
     from coursekit.book import build
 
@@ -87,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_exercises)
     p = sub.add_parser("banks", help="validate every quiz bank")
     p.set_defaults(func=_banks)
+    p = sub.add_parser("path", help="validate path.yml (chapters, prerequisites, minutes) against the toc and the banks")
+    p.set_defaults(func=_path)
     p = sub.add_parser("book", help="build the HTML book (warnings are errors)")
     p.add_argument("--without-solutions", action="store_true", help="leave the solutions out (for instructors)")
     p.add_argument("--output", help="folder to build into (default: the repository's _build/)")
