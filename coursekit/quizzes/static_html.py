@@ -13,9 +13,12 @@ def script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def static_html(quiz_id: str, title: str, questions: list[dict[str, Any]]) -> str:
-    """Self-contained HTML for one quiz; deterministic for the same input."""
+def static_html(quiz_id: str, title: str, questions: list[dict[str, Any]], placement: dict[str, Any] | None = None) -> str:
+    """Self-contained HTML for one quiz; deterministic for the same input. *placement*: the path data the
+    placement check's rules need (chapter 00 only)."""
     data = {"quiz_id": quiz_id, "title": title, "questions": questions}
+    if placement:
+        data["placement"] = placement
     n = len(questions)
     return (
         f'<div class="ck-quiz" data-ck-quiz="{html.escape(quiz_id)}">\n'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import anywidget
@@ -13,8 +14,12 @@ from coursekit.quizzes.payload import question_payload
 from coursekit.quizzes.static_html import static_html
 
 
+SESSION: weakref.WeakSet[Quiz] = weakref.WeakSet()  # quizzes created in this kernel (read by coursekit.progress)
+
+
 class Quiz(anywidget.AnyWidget):
-    """A quiz widget. After the learner checks answers, ``responses`` and ``score`` hold them."""
+    """A quiz widget. After the learner checks answers, ``responses`` and ``score`` hold them; for the
+    placement check, ``plan`` holds the recommended path ({chapter number: study/skim/skip})."""
 
     _esm = QUIZ_ASSETS / "quiz.js"
     _css = QUIZ_ASSETS / "quiz.css"
@@ -22,6 +27,12 @@ class Quiz(anywidget.AnyWidget):
     title = traitlets.Unicode("").tag(sync=True)
     questions = traitlets.List(traitlets.Dict()).tag(sync=True)
     responses = traitlets.Dict().tag(sync=True)
+    placement = traitlets.Dict().tag(sync=True)
+    plan = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        SESSION.add(self)
 
     @property
     def score(self) -> tuple[int, int]:
@@ -38,7 +49,7 @@ class Quiz(anywidget.AnyWidget):
             bundle = bundle[0]
         bundle = dict(bundle)
         bundle["text/plain"] = repr(self)
-        bundle["text/html"] = static_html(self.quiz_id, self.title, self.questions)
+        bundle["text/html"] = static_html(self.quiz_id, self.title, self.questions, self.placement or None)
         return bundle
 
 
@@ -48,4 +59,11 @@ def make_quiz(chapter: str, section: str | None = None, *, ids: list[str] | None
     chosen = bank.select(section, ids)
     label = section or ("selected" if ids else "all")
     title = f"Quiz: {bank.title}" + (f" · {section}" if section else "")
-    return Quiz(quiz_id=f"{bank.chapter}/{label}", title=title, questions=[question_payload(q) for q in chosen])
+    placement: dict[str, Any] = {}
+    if bank.placement:  # chapter 00: the rules in quiz.js also need the path's chapters
+        from coursekit.path import load_path, placement_payload
+
+        placement = placement_payload(load_path())
+        title = bank.title
+    return Quiz(quiz_id=f"{bank.chapter}/{label}", title=title, questions=[question_payload(q) for q in chosen],
+                placement=placement)

@@ -218,6 +218,101 @@ export function checkAnswer(question, answer) {
 }
 
 // ---------------------------------------------------------------------------
+// recommendPath: the placement check's rules (the ONE copy, for the book and JupyterLab)
+// ---------------------------------------------------------------------------
+//
+// placement = {skim_percent, chapters: [{number, title, minutes, prerequisites, objectives}]}
+// (from path.yml and the banks, in course order; objectives: the ones the check asks about),
+// questions = the placement bank's questions (each names an objective), responses = {qid: {correct}}.
+//
+// Chapters are decided in course order, so every prerequisite is decided first:
+//   * a question on one of its objectives missed or not answered yet  -> study;
+//   * all its questions right, no prerequisite marked study            -> skip;
+//   * all its questions right, a prerequisite marked study             -> skim;
+//   * no question on it: a prerequisite marked study -> study, else    -> skim.
+
+export const STATUSES = ["study", "skim", "skip"];
+
+/** Minutes a chapter counts in a path: all of them to study, skim_percent of them to skim, none to skip. */
+export function plannedMinutes(minutes, status, skimPercent) {
+  const m = Number(minutes) || 0;
+  if (status === "study") return m;
+  if (status === "skim") return Math.round((m * (Number(skimPercent) || 0)) / 100);
+  return 0;
+}
+
+/** "45 min" or "9 h 05 min". */
+export function formatMinutes(total) {
+  const h = Math.floor(total / 60);
+  const m = total % 60;
+  return h ? `${h} h ${String(m).padStart(2, "0")} min` : `${m} min`;
+}
+
+/**
+ * The recommended path. Pure.
+ * @returns {{chapters: {number, title, minutes, status, reasons}[], answered: number, total: number, minutes: number}}
+ *   reasons: [{kind: "missed"|"unanswered"|"shown", objective, text} | {kind: "prerequisite", chapters} | {kind: "no-question"}]
+ */
+export function recommendPath(placement, questions, responses) {
+  const chapters = Array.isArray(placement && placement.chapters) ? placement.chapters : [];
+  const qs = Array.isArray(questions) ? questions : [];
+  const answers = responses && typeof responses === "object" ? responses : {};
+  const owner = new Map(); // objective -> chapter number
+  for (const c of chapters) for (const o of Object.keys(c.objectives || {})) owner.set(o, c.number);
+  const asked = new Map(); // chapter number -> its questions
+  for (const q of qs) {
+    const n = owner.get(q.objective);
+    if (n !== undefined) asked.set(n, [...(asked.get(n) || []), q]);
+  }
+  const status = new Map();
+  const out = [];
+  for (const c of chapters) {
+    const text = (q) => (c.objectives || {})[q.objective] || "";
+    const mine = asked.get(c.number) || [];
+    const missed = mine.filter((q) => answers[q.id] && answers[q.id].correct === false);
+    const unanswered = mine.filter((q) => !answers[q.id] || typeof answers[q.id].correct !== "boolean");
+    const shown = mine.filter((q) => answers[q.id] && answers[q.id].correct === true);
+    const studyFirst = (c.prerequisites || []).filter((p) => status.get(p) === "study");
+    const because = studyFirst.length ? [{ kind: "prerequisite", chapters: studyFirst }] : [];
+    let st;
+    let reasons;
+    if (missed.length || unanswered.length) {
+      st = "study";
+      reasons = [
+        ...missed.map((q) => ({ kind: "missed", objective: q.objective, text: text(q) })),
+        ...unanswered.map((q) => ({ kind: "unanswered", objective: q.objective, text: text(q) })),
+      ];
+    } else if (mine.length) {
+      st = studyFirst.length ? "skim" : "skip";
+      reasons = [...shown.map((q) => ({ kind: "shown", objective: q.objective, text: text(q) })), ...because];
+    } else {
+      st = studyFirst.length ? "study" : "skim";
+      reasons = [{ kind: "no-question" }, ...because];
+    }
+    status.set(c.number, st);
+    out.push({ number: c.number, title: c.title, minutes: Number(c.minutes) || 0, status: st, reasons });
+  }
+  const answered = qs.filter((q) => answers[q.id] && typeof answers[q.id].correct === "boolean").length;
+  const minutes = out.reduce((sum, c) => sum + plannedMinutes(c.minutes, c.status, placement && placement.skim_percent), 0);
+  return { chapters: out, answered, total: qs.length, minutes };
+}
+
+/** One reason as a sentence. */
+export function reasonText(reason) {
+  const r = reason || {};
+  const list = (xs) => (xs.length > 1 ? `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}` : xs[0] || "");
+  if (r.kind === "missed") return `Missed ${r.objective}: ${r.text}`;
+  if (r.kind === "unanswered") return `Not answered yet: ${r.objective}: ${r.text}`;
+  if (r.kind === "shown") return `Showed ${r.objective}: ${r.text}`;
+  if (r.kind === "prerequisite") {
+    const cs = Array.isArray(r.chapters) ? r.chapters : [];
+    return `Builds on chapter${cs.length > 1 ? "s" : ""} ${list(cs)}, marked study.`;
+  }
+  if (r.kind === "no-question") return "No question of the check covers this chapter.";
+  return "";
+}
+
+// ---------------------------------------------------------------------------
 // render
 // ---------------------------------------------------------------------------
 
@@ -268,9 +363,16 @@ function render({ model, el }) {
     score.textContent = `Score: ${right} / ${questions.length} answered correctly`;
   }
 
+  // The placement check (chapter 00) also shows the path its answers recommend.
+  const placement = model.get("placement");
+  const planView =
+    placement && Array.isArray(placement.chapters) && placement.chapters.length ? buildPlan(placement, questions) : null;
+  if (planView) root.appendChild(planView.node);
+
   function record(qid, answer, correct) {
     results.set(qid, correct);
     model.set("responses", { ...responsesOf(model), [qid]: { answer, correct } });
+    if (planView) model.set("plan", planView.update(responsesOf(model)));
     model.save_changes();
     updateScore();
   }
@@ -286,9 +388,85 @@ function render({ model, el }) {
     }
   });
   updateScore();
+  if (planView) planView.update(saved);
 
   el.appendChild(root);
   return () => root.remove();
+}
+
+function buildPlan(placement, questions) {
+  const skim = Number(placement.skim_percent) || 0;
+  const headingId = nextId("plan");
+  const node = h("section", { className: "ck-plan", "aria-labelledby": headingId });
+  node.appendChild(h("h4", { className: "ck-plan-title", id: headingId }, "Your path"));
+  const note = h("p", { className: "ck-plan-note" });
+  node.appendChild(note);
+  const table = h("table", { className: "ck-plan-table" });
+  const headRow = h("tr");
+  for (const label of ["Chapter, and why", "Plan", "Time"]) headRow.appendChild(h("th", { scope: "col" }, label));
+  table.appendChild(h("thead")).appendChild(headRow);
+  const tbody = table.appendChild(h("tbody"));
+  node.appendChild(table);
+  const total = h("p", { className: "ck-plan-total", role: "status" });
+  node.appendChild(total);
+  let rows = [];
+
+  function showTotal() {
+    let chosen = 0;
+    let everything = 0;
+    for (const row of rows) {
+      const planned = plannedMinutes(row.minutes, row.select.value, skim);
+      row.tr.dataset.chosen = row.select.value;
+      row.time.textContent = formatMinutes(planned);
+      chosen += planned;
+      everything += row.minutes;
+    }
+    total.textContent =
+      `Your path: ${formatMinutes(chosen)} (every chapter in full: ${formatMinutes(everything)}). ` +
+      `A skimmed chapter counts ${skim} % of its time, a skipped one none.`;
+  }
+
+  function update(responses) {
+    const rec = recommendPath(placement, questions, responses);
+    rows = [];
+    tbody.replaceChildren();
+    table.hidden = rec.answered === 0;
+    if (rec.answered === 0) {
+      note.textContent = "Answer the questions above to see the path they recommend.";
+      total.textContent = "";
+    } else {
+      note.textContent =
+        `From ${rec.answered} of ${rec.total} answers (a question not answered yet counts as not shown). ` +
+        "Change any plan to see the time of your own path.";
+      for (const c of rec.chapters) {
+        const tr = h("tr", { className: `ck-plan-${c.status}` });
+        tr.dataset.chapter = c.number;
+        tr.dataset.recommended = c.status;
+        const head = h("th", { scope: "row" });
+        head.appendChild(h("span", { className: "ck-plan-num" }, c.number));
+        head.appendChild(document.createTextNode(` ${c.title}`));
+        const why = h("ul", { className: "ck-plan-reasons" });
+        for (const r of c.reasons) why.appendChild(h("li", {}, reasonText(r)));
+        head.appendChild(why);
+        tr.appendChild(head);
+        const select = h("select", { className: "ck-plan-choice", "aria-label": `Plan for chapter ${c.number}` });
+        for (const st of STATUSES) {
+          const opt = h("option", { value: st }, st === c.status ? `${st} (recommended)` : st);
+          if (st === c.status) opt.selected = true;
+          select.appendChild(opt);
+        }
+        select.addEventListener("change", showTotal);
+        tr.appendChild(h("td")).appendChild(select);
+        const time = tr.appendChild(h("td", { className: "ck-plan-time" }));
+        tbody.appendChild(tr);
+        rows.push({ tr, select, time, minutes: c.minutes });
+      }
+      showTotal();
+    }
+    return Object.fromEntries(rec.chapters.map((c) => [c.number, c.status]));
+  }
+
+  return { node, update };
 }
 
 function buildQuestion(q, qi, total, record) {
