@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["quiz"]
+__all__ = ["quiz", "progress"]
 
 
 def quiz(chapter: str, section: str | None = None, *, ids: list[str] | None = None):
@@ -10,3 +10,11 @@ def quiz(chapter: str, section: str | None = None, *, ids: list[str] | None = No
     from coursekit.quizzes.widget import make_quiz
 
     return make_quiz(chapter, section, ids=ids)
+
+
+def progress(save: bool = False):
+    """Show this notebook's quiz results (with those saved earlier); ``save=True`` keeps them in
+    ``~/.mlops-course/progress.json`` (or ``$COURSEKIT_PROGRESS_FILE``) for later sessions."""
+    from coursekit.progress_store import progress as _progress
+
+    return _progress(save=save)

@@ -1,11 +1,14 @@
 """Sphinx extension: ship the quiz renderer with the book and load it only on pages that show a quiz.
 
 Files under the book's own ``_static/`` are added to every page, so the assets live in this
-package instead and are linked per page from the ``html-page-context`` event.
+package instead and are linked per page from the ``html-page-context`` event. The
+``coursekit-progress`` directive writes the "Your progress" table's data (chapters from path.yml,
+question ids from the banks) into its page; progress-page.js fills it from the browser's storage.
 """
 
 from __future__ import annotations
 
+import posixpath
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,17 +16,49 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
 
 from coursekit.paths import QUIZ_ASSETS as ASSETS
 
 MARKER = "data-ck-quiz="
-ASSET_FILES = ("quiz.js", "quiz-static.js", "quiz.css")
+PROGRESS_MARKER = "data-ck-progress="
+ASSET_FILES = ("quiz.js", "quiz-static.js", "quiz.css", "progress.js", "progress-page.js")
 
 
 def _add_quiz_assets(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     if app.builder.format == "html" and MARKER in context.get("body", ""):
         app.add_css_file("coursekit/quiz.css")
         app.add_js_file("coursekit/quiz-static.js", type="module")
+    elif app.builder.format == "html" and PROGRESS_MARKER in context.get("body", ""):
+        app.add_css_file("coursekit/quiz.css")
+        app.add_js_file("coursekit/progress-page.js", type="module")
+
+
+class ProgressDirective(SphinxDirective):
+    """``{coursekit-progress}``: the mount point and data of the "Your progress" table."""
+
+    def run(self) -> list[nodes.Node]:
+        from coursekit.path import load_path
+        from coursekit.quizzes.static_html import script_json
+
+        course = load_path()
+        for name in ("path.yml", "_toc.yml", *(f"quizzes/{c.stem}.yml" for c in course.chapters)):
+            self.env.note_dependency(str(course.path.parent / name))  # rebuild this page when they change
+        here = posixpath.dirname(self.env.docname)
+        placement = course.placement
+        data = {"chapters": [
+            {"stem": c.stem, "number": c.number, "title": c.title,
+             "questions": [q.id for q in placement.questions] if placement and placement.chapter == c.stem else list(c.questions),
+             "href": posixpath.relpath(f"chapters/{c.stem}.html", here or ".")}
+            for c in course.chapters
+        ]}
+        html = (
+            '<div class="ck-progress" data-ck-progress="1">\n'
+            f'<script type="application/json" class="ck-progress-data">{script_json(data)}</script>\n'
+            '<p class="ck-progress-fallback">Your quiz results and done marks are shown here when JavaScript is on.</p>\n'
+            "</div>"
+        )
+        return [nodes.raw("", html, format="html")]
 
 
 def _copy_assets(app: Sphinx, exception: Exception | None) -> None:
@@ -78,6 +113,7 @@ def _glossary_terms_as_link_targets(app: Sphinx, doctree: nodes.document) -> Non
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive("coursekit-progress", ProgressDirective)
     app.connect("builder-inited", _drop_thebe)
     app.connect("doctree-read", _glossary_terms_as_link_targets)
     app.connect("build-finished", _copy_assets)
