@@ -45,9 +45,11 @@ def test_chapter_lists_its_objectives_and_shows_every_quiz_point(path):
     bank = load_bank(bank_path(path.stem))
     nb = io.read(path)
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    for objective in bank.objectives:
-        assert f"**{objective}**" in markdown, f"{path.name}: objective {objective} is not listed"
     shown = {m.group(2) for c in nb.cells if c.cell_type == "code" for m in QUIZ_CALL.finditer(c.source)}
     points = {q.quiz for q in bank.questions}
     assert points == shown, f"{path.name}: quiz points in the bank {sorted(points)} vs shown {sorted(shown)}"
+    if bank.placement:
+        return  # chapter 00's placement check assesses other chapters' objectives, and has no exercise
+    for objective in bank.objectives:
+        assert f"**{objective}**" in markdown, f"{path.name}: objective {objective} is not listed"
     assert f"../exercises/{path.name}" in markdown, f"{path.name}: no link to its exercise"
