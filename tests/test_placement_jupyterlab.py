@@ -1,0 +1,141 @@
+"""The placement check live in JupyterLab: a real server and kernel on a temp copy of chapter 00, headless
+Chromium. The same fixed answers as in the book's test give the path that the rules give under node
+(so the same path as the static book), and the notebook's own kernel receives that path in ``plan``.
+
+The server, its isolation and the page helpers are those of tests/test_jupyterlab_live.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.book_server import CHROMIUM, CHROMIUM_ARGS
+from tests.quiz_driver import answer_by_mouse
+from tests.test_jupyterlab_live import (CELL_DONE, KERNEL_IDLE, KERNEL_READY, RUN_CELL, SERVER_START, SYNC, WIDGET_MIME,
+                                        KernelReader, Lab, isolated_env, stop_pid, wait_js)
+from tests.test_placement_browser import node_path, pattern
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "chapters" / "00_start_here.ipynb"
+CELLS = ["setup", "path-map", "quiz-placement"]  # cell ids, run in this order
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed")]
+
+READ_PLAN = """
+import json as _json
+from coursekit.quizzes.widget import Quiz as _Quiz
+print(_json.dumps([{"model_id": _q.model_id, "plan": _q.plan, "answered": len(_q.responses)}
+                   for _q in dict.fromkeys(_v for _v in Out.values() if isinstance(_v, _Quiz))]))
+"""
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on 127.0.0.1 (port chosen by the OS), serving a temp folder with a copy of chapter 00."""
+    work = tmp_path / "notebooks"
+    work.mkdir()
+    shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
+    env = isolated_env(tmp_path)
+    server = Lab(env["JUPYTER_TOKEN"], Path(env["JUPYTER_RUNTIME_DIR"]), tmp_path / "server.log", NOTEBOOK.name)
+    cmd = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0",
+           "--ServerApp.port_retries=0", "--ServerApp.open_browser=False", f"--ServerApp.root_dir={work}",
+           "--LabApp.expose_app_in_browser=True", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           "--LabApp.news_url=None", "--LabApp.extension_manager=readonly"]
+    if os.geteuid() == 0:
+        cmd.append("--ServerApp.allow_root=True")
+    with open(server.log, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        info = server.runtime / f"jpserver-{proc.pid}.json"
+        deadline = time.monotonic() + SERVER_START
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"JupyterLab exited with code {proc.returncode} before serving" + server.tail())
+            try:
+                server.base = f"http://127.0.0.1:{json.loads(info.read_text())['port']}/"
+                server.api("api/status")
+                break
+            except (ValueError, KeyError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not answer within {SERVER_START} s" + server.tail())
+            time.sleep(0.2)
+        yield server
+    finally:
+        if proc.poll() is None and server.base:
+            try:
+                server.api("api/shutdown", method="POST")
+                proc.wait(timeout=15)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        for pid in server.kernel_pids:
+            stop_pid(pid)
+
+
+def test_placement_check_in_jupyterlab_gives_the_same_path(lab, tmp_path, root):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        home = tmp_path / "browser-home"
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                     env={**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+                                          "XDG_CACHE_HOME": str(home / ".cache")})
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            errors = []
+            page.on("pageerror", lambda e: errors.append(f"page error: {e.message}"))
+            page.goto(f"{lab.base}lab/tree/{lab.notebook}?reset&token={lab.token}")
+            wait_js(page, lab, KERNEL_IDLE, lab.notebook, KERNEL_READY, "the notebook opened with an idle kernel")
+            for cell_id in CELLS:
+                page.evaluate(RUN_CELL, [lab.notebook, cell_id])
+                done = wait_js(page, lab, CELL_DONE, [lab.notebook, cell_id], 60, f"cell {cell_id!r} ran")
+                assert done["ok"] and not [o for o in done["outputs"] if o.get("output_type") == "error"], done
+            model_id = done["outputs"][0]["data"][WIDGET_MIME]["model_id"]
+            data = json.loads(done["outputs"][0]["data"]["text/html"].split('class="ck-quiz-data">', 1)[1]
+                              .split("</script>", 1)[0])  # the widget's own text/html form: its data
+            widget = page.locator(f'[data-ck-test-cell="{CELLS[-1]}"] .jp-OutputArea-executeResult .ck-quiz-ui')
+            widget.wait_for(state="visible", timeout=20_000)
+
+            responses = {}
+            for i, (q, group) in enumerate(zip(data["questions"], widget.get_by_role("group").all())):
+                assert answer_by_mouse(group, q, correct=pattern(i)).verdict_ok, q["id"]
+                responses[q["id"]] = {"correct": pattern(i)}
+            rows = widget.locator("table.ck-plan-table tbody tr").all()
+            shown = {r.get_attribute("data-chapter"): r.get_attribute("data-recommended") for r in rows}
+
+            reader = KernelReader(lab)
+            try:
+                lab.kernel_pids.append(reader.run("import os; print(os.getpid())"))
+                deadline = time.monotonic() + SYNC
+                while True:  # the front end sends the plan with the last answer, asynchronously
+                    kernel = [q for q in reader.run(READ_PLAN) if q["model_id"] == model_id]
+                    if (kernel and kernel[0]["answered"] == len(responses)) or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.1)
+            finally:
+                reader.close()
+        finally:
+            browser.close()
+
+    expected = {c["number"]: c["status"] for c in node_path(root, tmp_path, data["placement"], data["questions"],
+                                                            responses)["chapters"]}
+    assert shown == expected, "JupyterLab shows another path than the rules give (and the book shows)"
+    assert kernel and kernel[0]["plan"] == expected, f"the kernel's plan: {kernel}"
+    assert not errors, errors
