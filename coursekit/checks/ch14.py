@@ -513,7 +513,7 @@ class ToyRegistry:
                 "version_tags": copy.deepcopy(self._versions), "stages": dict(self._stages), "deleted": list(self.deleted)}
 
     def plan(self) -> list[str]:
-        """The write calls made so far, in order, one line each."""
+        """The write calls made so far (and the service's reloads), in order, one line each."""
         return [f"{method}({', '.join(repr(a) for a in args)})" for method, args in self.calls
                 if not method.startswith(("get_", "search_"))]
 
@@ -543,6 +543,7 @@ class ToyService:
 
     def reload(self) -> dict:
         self.reloads.append(len(self._registry.calls))
+        self._registry.calls.append(("service.reload", ()))      # so that the plan shows it in order
         previous = self._version
         if not self._broken:
             self._version = self._registry._aliases.get("champion", previous)
