@@ -39,10 +39,22 @@ def node_path(root, tmp_path, placement, questions, responses) -> dict:
     return json.loads(out.stdout)
 
 
-@pytest.mark.browser
-def test_placement_check_in_the_book_gives_the_path_of_the_rules(book, root, tmp_path):
+def contrast_failures(page, selector: str) -> list[str]:
+    """axe-core's colour-contrast rule on one part of the page, in the light and the dark theme."""
     from axe_playwright_python.sync_playwright import Axe
 
+    failures = []
+    for mode in ("light", "dark"):
+        page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+        page.wait_for_timeout(600)  # the theme's colour transitions
+        only = {"resultTypes": ["violations"], "runOnly": {"type": "rule", "values": ["color-contrast"]}}
+        for v in Axe().run(page, context=selector, options=only).response["violations"]:
+            failures.append(f"{mode}: {v['help']} x{len(v['nodes'])} e.g. {[n['target'] for n in v['nodes'][:3]]}")
+    return failures
+
+
+@pytest.mark.browser
+def test_placement_check_in_the_book_gives_the_path_of_the_rules(book, root, tmp_path):
     live = quiz("00", "placement")  # what JupyterLab's widget gets
     with chromium_and_site(book) as (base, chromium):
         page = open_page(chromium, base + CHAPTER_00)
@@ -85,14 +97,7 @@ def test_placement_check_in_the_book_gives_the_path_of_the_rules(book, root, tmp
         total = folded(container.locator(".ck-plan-total").inner_text())
         assert f"Your path: {_duration(expected['minutes'] + extra)}" in total, total
 
-        failures = []
-        for mode in ("light", "dark"):
-            page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
-            page.wait_for_timeout(600)
-            only = {"resultTypes": ["violations"], "runOnly": {"type": "rule", "values": ["color-contrast"]}}
-            for v in Axe().run(page, context=".ck-plan", options=only).response["violations"]:
-                failures.append(f"{mode}: {v['help']} x{len(v['nodes'])} e.g. {[n['target'] for n in v['nodes'][:3]]}")
-        assert not failures, "\n".join(failures)
+        assert not contrast_failures(page, ".ck-plan")
         assert not page.errors, page.errors
 
 
@@ -118,6 +123,7 @@ def test_progress_page_shows_quiz_results_and_done_marks_and_reset_clears_them(b
         for href in page.locator(".ck-progress-table a").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
             assert (book / href).exists(), f"the progress table links to {href}, which was not built"
         ours = "Object.keys(localStorage).filter(k => k.startsWith('coursekit'))"  # the theme keeps its own keys
+        assert not contrast_failures(page, ".ck-progress")
         assert page.evaluate(ours) == ["coursekit-progress:/"]  # one key, namespaced by the site's root path
 
         page.once("dialog", lambda dialog: dialog.dismiss())  # "Cancel" keeps everything
