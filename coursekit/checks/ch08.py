@@ -202,9 +202,10 @@ def check_dockerfile(dockerfile) -> None:
     base = chain[-1]["base"]
     name, _, tag = base.partition("@")[0].partition(":")
     if "alpine" in tag:
-        raise CheckFailed(f"The final image is based on `{base}`. Alpine uses musl, for which NumPy, pandas and "
-                          "scikit-learn often have no wheels: pip compiles them (slowly, with compilers in the "
-                          "image). Use a Debian slim image such as python:3.11-slim-bookworm.")
+        raise CheckFailed(f"The final image is based on `{base}`. Alpine uses musl: many packages now ship "
+                          "musllinux wheels, but not all do (pip then compiles them, with compilers in the image), "
+                          "and musl's allocator and threading behave differently. For numeric Python the glibc "
+                          "slim images are the safer default: use one such as python:3.11-slim-bookworm.")
     if "slim" not in tag and "distroless" not in name:
         raise CheckFailed(f"The final image is based on `{base}`, the full image with compilers and build tools. "
                           "Base the runtime stage on a slim image such as python:3.11-slim-bookworm (build tools, "
