@@ -73,6 +73,16 @@ def book(tmp_path_factory, request) -> Path:
     return out / "_build" / "html"
 
 
+@pytest.fixture(scope="module")
+def site(book):
+    """(base URL, browser): headless Chromium and the built book on 127.0.0.1, shared by the tests of one
+    file on one worker (starting Playwright's driver and Chromium costs about two seconds each time)."""
+    from tests.book_server import chromium_and_site
+
+    with chromium_and_site(book) as pair:
+        yield pair
+
+
 SPREAD_FILES = {"tests/test_book_pages.py", "tests/test_book_quizzes.py"}  # one browser page per test
 
 

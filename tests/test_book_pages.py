@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from tests.book_server import all_pages, chromium_and_site, open_page
+from tests.book_server import all_pages, open_page
 from tests.quiz_driver import answer_by_mouse
 from tests.site_pages import toc_pages
 
@@ -18,18 +18,21 @@ CONTRAST_PAGES = ["index.html", "chapters/01_ml_essentials.html", "exercises/01_
 
 @pytest.mark.browser
 @pytest.mark.parametrize("rel", toc_pages())
-def test_page_loads_clean_local_and_accessible(book, rel):
+def test_page_loads_clean_local_and_accessible(book, site, rel):
     """No console errors, nothing requested from outside the built site, and no serious or critical
     axe-core violation (moderate and minor ones are printed for the record). Colour contrast, the one
     slow rule (20 s on a long chapter), depends only on the shared CSS: the next test checks it."""
     from axe_playwright_python.sync_playwright import Axe
 
     assert (book / rel).exists(), f"{rel} was not built"
-    with chromium_and_site(book) as (base, chromium):
-        page = open_page(chromium, base + rel)
+    base, chromium = site
+    page = open_page(chromium, base + rel)
+    try:
         outside = [u for u in page.requests if not u.startswith((base, "data:", "blob:"))]
         errors = list(page.errors)  # before axe runs: it re-fetches stylesheets on its own
         violations = Axe().run(page, options={**FAST, "rules": {"color-contrast": {"enabled": False}}}).response["violations"]
+    finally:
+        page.context.close()
     for v in violations:
         if v["impact"] not in ("serious", "critical"):
             print(f"axe {v['impact']}: {rel}: {v['id']}: {v['help']} x{len(v['nodes'])}")
@@ -42,7 +45,7 @@ def test_page_loads_clean_local_and_accessible(book, rel):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("rel", CONTRAST_PAGES)
-def test_colour_contrast_on_representative_pages(book, rel):
+def test_colour_contrast_on_representative_pages(site, rel):
     """axe-core's colour-contrast rule on pages with every kind of content (prose, code, tables, plots,
     quizzes), with a quiz's wrong and right feedback on screen, in the light and the dark theme."""
     import json
@@ -50,8 +53,9 @@ def test_colour_contrast_on_representative_pages(book, rel):
     from axe_playwright_python.sync_playwright import Axe
 
     failures = []
-    with chromium_and_site(book) as (base, chromium):
-        page = open_page(chromium, base + rel)
+    base, chromium = site
+    page = open_page(chromium, base + rel)
+    try:
         quiz = page.locator(".ck-quiz").first
         if quiz.count():
             questions = json.loads(quiz.locator("script.ck-quiz-data").text_content())["questions"]
@@ -65,6 +69,8 @@ def test_colour_contrast_on_representative_pages(book, rel):
             for v in Axe().run(page, options=only).response["violations"]:
                 targets = [n["target"] for n in v["nodes"][:5]]
                 failures.append(f"{mode}: {v['impact']}: {v['help']} x{len(v['nodes'])} e.g. {targets}")
+    finally:
+        page.context.close()
     assert not failures, f"{rel}:\n" + "\n".join(failures)
 
 
