@@ -35,9 +35,10 @@ from coursekit.notebooks.environment import DETERMINISTIC_ENV
 from coursekit.notebooks.exercises import exercise_path, solution_paths
 from coursekit.paths import course_root
 
-# The two quickest (about 15 s each on an idle 2-core machine); COURSEKIT_ROUNDTRIP_ALL=1 runs every solution.
+# Two kinds (about 15 s each on an idle 2-core machine): 01, autograded only; 14, autograded tasks plus a
+# design answer an instructor grades by hand. COURSEKIT_ROUNDTRIP_ALL=1 runs every solution.
 ROUNDTRIP = (tuple(p.stem for p in solution_paths()) if os.environ.get("COURSEKIT_ROUNDTRIP_ALL")
-             else ("01_ml_essentials", "03_training_vs_inference"))
+             else ("01_ml_essentials", "14_capstone"))
 # full: the solution itself; zero: the untouched release; partial: the release with the first task done;
 # exercise: exercises/<stem>.ipynb (what the Binder/Colab/nbgitpuller links open) with the first task done.
 STUDENTS = {"full": "ada", "zero": "bob", "partial": "cy", "exercise": "dee"}
@@ -150,15 +151,21 @@ def test_solution_autogrades_full_zero_and_partial(stem, tmp_path):
             nbformat.write(submissions[kind], target)
     _nbgrader(course, env, "autograde", assignment, "--create", "--ExecutePreprocessor.kernel_name=python3")
 
-    points = sum(c.metadata["nbgrader"].get("points", 0) for c in nbformat.read(solution, as_version=4).cells
-                 if c.metadata.get("nbgrader", {}).get("grade"))
+    graded = [c for c in nbformat.read(solution, as_version=4).cells if c.metadata.get("nbgrader", {}).get("grade")]
+    points = sum(c.metadata["nbgrader"].get("points", 0) for c in graded)
+    # A graded markdown answer (an open design question) waits for an instructor: autograde gives it 0 points
+    # and flags it for manual grading; every other graded cell is a test that autograde scores.
+    manual = sum(c.metadata["nbgrader"].get("points", 0) for c in graded if c.cell_type == "markdown")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        scores = {kind: gb.find_submission(assignment, student) for kind, student in STUDENTS.items()}
-        scores = {kind: (s.score, s.max_score) for kind, s in scores.items()}
+        submissions = {kind: gb.find_submission(assignment, student) for kind, student in STUDENTS.items()}
+        scores = {kind: (s.score, s.max_score) for kind, s in submissions.items()}
+        needs_manual = {kind: s.needs_manual_grade for kind, s in submissions.items()}
     assert all(max_score == points for _, max_score in scores.values()), scores
-    assert scores["full"][0] == points, f"the solution itself lost points: {scores}"
+    assert scores["full"][0] == points - manual, f"the solution itself lost points: {scores} ({manual} graded by hand)"
     assert scores["zero"][0] == 0, f"the untouched release scored: {scores}"
-    assert 0 < scores["partial"][0] < points, f"one task done should score in between: {scores}"
+    assert 0 < scores["partial"][0] < points - manual, f"one task done should score in between: {scores}"
+    if manual:
+        assert needs_manual["full"], "the solution's design answer was not flagged for manual grading"
     assert scores["exercise"] == scores["partial"], f"exercises/{notebook} grades unlike the release: {scores}"
 
     # Every submission ran in a kernel started by this virtualenv's python, through the temp kernelspec.
