@@ -23,6 +23,8 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,15 +109,15 @@ def stop_pid(pid: int, timeout: float = 10) -> None:
             time.sleep(0.1)
 
 
-@pytest.fixture
-def lab(tmp_path):
+@contextmanager
+def running_lab(tmp_path: Path, notebook: Path) -> Iterator[Lab]:
     """JupyterLab on 127.0.0.1 (a port the OS picks, read back from the server's info file), a random token,
-    serving a temp folder that holds a copy of the chapter; shut down, kernel included, at teardown."""
+    serving a temp folder that holds a copy of *notebook*; shut down, kernel included, on exit."""
     work = tmp_path / "notebooks"
     work.mkdir()
-    shutil.copy(NOTEBOOK, work / NOTEBOOK.name)  # the server and kernel only ever see this copy
+    shutil.copy(notebook, work / notebook.name)  # the server and kernel only ever see this copy
     env = isolated_env(tmp_path)
-    server = Lab(env["JUPYTER_TOKEN"], Path(env["JUPYTER_RUNTIME_DIR"]), tmp_path / "server.log", NOTEBOOK.name)
+    server = Lab(env["JUPYTER_TOKEN"], Path(env["JUPYTER_RUNTIME_DIR"]), tmp_path / "server.log", notebook.name)
     cmd = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0",
            "--ServerApp.port_retries=0", "--ServerApp.open_browser=False", f"--ServerApp.root_dir={work}",
            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run cells through JupyterLab's commands
@@ -158,6 +160,12 @@ def lab(tmp_path):
                 proc.wait(timeout=10)
         for pid in server.kernel_pids:  # kernels run in a session of their own: stop any the server left
             stop_pid(pid)
+
+
+@pytest.fixture
+def lab(tmp_path):
+    with running_lab(tmp_path, NOTEBOOK) as server:
+        yield server
 
 
 # --------------------------------------------------------------------------- the page (JupyterLab's own API)

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,8 +16,8 @@ import pytest
 
 from tests.book_server import CHROMIUM, CHROMIUM_ARGS
 from tests.quiz_driver import answer_by_mouse
-from tests.test_jupyterlab_live import (CELL_DONE, KERNEL_IDLE, KERNEL_READY, RUN_CELL, SERVER_START, SYNC, WIDGET_MIME,
-                                        KernelReader, Lab, isolated_env, stop_pid, wait_js)
+from tests.test_jupyterlab_live import (CELL_DONE, KERNEL_IDLE, KERNEL_READY, RUN_CELL, SYNC, WIDGET_MIME, KernelReader,
+                                        running_lab, wait_js)
 from tests.test_placement_browser import node_path, pattern
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,52 +37,9 @@ print(_json.dumps([{"model_id": _q.model_id, "plan": _q.plan, "answered": len(_q
 
 @pytest.fixture
 def lab(tmp_path):
-    """JupyterLab on 127.0.0.1 (port chosen by the OS), serving a temp folder with a copy of chapter 00."""
-    work = tmp_path / "notebooks"
-    work.mkdir()
-    shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
-    env = isolated_env(tmp_path)
-    server = Lab(env["JUPYTER_TOKEN"], Path(env["JUPYTER_RUNTIME_DIR"]), tmp_path / "server.log", NOTEBOOK.name)
-    cmd = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0",
-           "--ServerApp.port_retries=0", "--ServerApp.open_browser=False", f"--ServerApp.root_dir={work}",
-           "--LabApp.expose_app_in_browser=True", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-           "--LabApp.news_url=None", "--LabApp.extension_manager=readonly"]
-    if os.geteuid() == 0:
-        cmd.append("--ServerApp.allow_root=True")
-    with open(server.log, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        info = server.runtime / f"jpserver-{proc.pid}.json"
-        deadline = time.monotonic() + SERVER_START
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited with code {proc.returncode} before serving" + server.tail())
-            try:
-                server.base = f"http://127.0.0.1:{json.loads(info.read_text())['port']}/"
-                server.api("api/status")
-                break
-            except (ValueError, KeyError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not answer within {SERVER_START} s" + server.tail())
-            time.sleep(0.2)
+    """JupyterLab on 127.0.0.1 serving a temp copy of chapter 00 (as for chapter 01's live quiz test)."""
+    with running_lab(tmp_path, NOTEBOOK) as server:
         yield server
-    finally:
-        if proc.poll() is None and server.base:
-            try:
-                server.api("api/shutdown", method="POST")
-                proc.wait(timeout=15)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        for pid in server.kernel_pids:
-            stop_pid(pid)
 
 
 def test_placement_check_in_jupyterlab_gives_the_same_path(lab, tmp_path, root):
