@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done, require_number, prose_words
+from coursekit.checks.bootstrap import percentile_interval
 
 __all__ = [
     "SECTIONS", "POINTS",
@@ -234,14 +235,7 @@ def _constructed_case(n: int, disagree: float, favour: float, seed: int) -> tupl
 
 def _reference_ci(y, champion, challenger, confidence: float, n_resamples: int = 5_000, seed: int = 12345):
     per_row = (challenger == y).astype(float) - (champion == y)
-    rng = np.random.default_rng(seed)
-    means = np.empty(n_resamples)
-    for start in range(0, n_resamples, 2000):  # in chunks, to bound memory
-        stop = min(start + 2000, n_resamples)
-        means[start:stop] = per_row[rng.integers(0, len(y), size=(stop - start, len(y)))].mean(axis=1)
-    tail = 100 * (1 - confidence) / 2
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(low), float(high)
+    return percentile_interval(per_row, n_resamples, confidence, seed)
 
 
 def _gate_result(fn, *args, **kwargs) -> tuple[float, float, str]:

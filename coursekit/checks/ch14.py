@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done, require_number
+from coursekit.checks.bootstrap import percentile_interval
 
 __all__ = [
     "psi_from_shares", "psi_from_scrapes", "check_psi_from_scrapes", "example_scrapes",
@@ -237,14 +238,7 @@ def paired_interval(y_true, pred_champion, pred_challenger, n_resamples: int = 1
     """Percentile interval of the accuracy gain (challenger − champion), resampling rows in pairs."""
     y = np.asarray(y_true)
     per_row = (np.asarray(pred_challenger) == y).astype(float) - (np.asarray(pred_champion) == y)
-    rng = np.random.default_rng(seed)
-    means = np.empty(n_resamples)
-    for start in range(0, n_resamples, 2000):              # in chunks, to bound memory
-        stop = min(start + 2000, n_resamples)
-        means[start:stop] = per_row[rng.integers(0, len(y), size=(stop - start, len(y)))].mean(axis=1)
-    tail = 100 * (1 - confidence) / 2
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(low), float(high)
+    return percentile_interval(per_row, n_resamples, confidence, seed)
 
 
 def _recall(y, pred) -> float:
