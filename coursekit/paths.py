@@ -42,3 +42,18 @@ def scratch_dir(name: str) -> Path:
         _prepared.add(path)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def display_path(path: Path) -> str:
+    """*path* relative to the course root when it lies inside it (how error messages name files)."""
+    try:
+        return str(Path(path).resolve().relative_to(course_root()))
+    except ValueError:
+        return str(path)
+
+
+def located(path: Path, message: str, **where: str | None) -> str:
+    """An error message that names the file and then each given place, e.g. "quizzes/01.yml, question 'q1',
+    field 'options': ..." for ``located(path, "...", question="q1", field="options")``."""
+    parts = [display_path(path)] + [f"{kind} '{name}'" for kind, name in where.items() if name is not None]
+    return f"{', '.join(parts)}: {message}"

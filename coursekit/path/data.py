@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from coursekit.paths import course_root
+from coursekit.paths import course_root, display_path, located
 from coursekit.quizzes.bank import SAFE_LOADER, Bank, load_bank
 
 PATH_FILE = "path.yml"
@@ -29,12 +29,7 @@ class PathError(ValueError):
 
     def __init__(self, path: Path, message: str, chapter: str | None = None, field: str | None = None):
         self.path, self.chapter, self.field = path, chapter, field
-        where = [_display(path)]
-        if chapter is not None:
-            where.append(f"chapter '{chapter}'")
-        if field is not None:
-            where.append(f"field '{field}'")
-        super().__init__(f"{', '.join(where)}: {message}")
+        super().__init__(located(path, message, chapter=chapter, field=field))
 
 
 @dataclass(frozen=True)
@@ -59,18 +54,11 @@ class CoursePath:
         for c in self.chapters:
             if c.number == number:
                 return c
-        raise KeyError(f"no chapter {number!r} in {_display(self.path)}")
+        raise KeyError(f"no chapter {number!r} in {display_path(self.path)}")
 
     @property
     def total_minutes(self) -> int:
         return sum(c.minutes for c in self.chapters)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(course_root()))
-    except ValueError:
-        return str(path)
 
 
 def _read_yaml(path: Path, error=PathError) -> Any:
@@ -192,7 +180,7 @@ def load_path(root: Path | None = None) -> CoursePath:
             placement, bank = bank, None
         if bank is not None:
             if entry["title"] is not None:
-                raise PathError(file, f"the title comes from {_display(bank_file)} (title: {bank.title!r}); remove it here",
+                raise PathError(file, f"the title comes from {display_path(bank_file)} (title: {bank.title!r}); remove it here",
                                 chapter=entry["stem"], field="title")
             asked = {q.objective for q in bank.questions}
             for objective in bank.objectives:
@@ -222,7 +210,7 @@ def placement_payload(course: CoursePath) -> dict[str, Any]:
     their prerequisites, minutes and the objectives its questions assess."""
     bank = course.placement
     if bank is None:
-        raise ValueError(f"{_display(course.path)}: the course has no placement bank (placement: true)")
+        raise ValueError(f"{display_path(course.path)}: the course has no placement bank (placement: true)")
     home = bank.chapter[:2]
     asked = {q.objective for q in bank.questions}
     return {

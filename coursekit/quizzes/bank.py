@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from coursekit.paths import course_root, quizzes_dir
+from coursekit.paths import display_path, located, quizzes_dir
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader: same result, 10x faster
 QUESTION_TYPES = ("single", "multiple", "numeric")
@@ -38,12 +38,7 @@ class BankError(ValueError):
 
     def __init__(self, path: Path, message: str, question: str | None = None, field: str | None = None):
         self.path, self.question, self.field = path, question, field
-        where = [_display(path)]
-        if question is not None:
-            where.append(f"question '{question}'")
-        if field is not None:
-            where.append(f"field '{field}'")
-        super().__init__(f"{', '.join(where)}: {message}")
+        super().__init__(located(path, message, question=question, field=field))
 
 
 @dataclass(frozen=True)
@@ -89,22 +84,15 @@ class Bank:
             by_id = {q.id: q for q in self.questions}
             missing = [i for i in ids if i not in by_id]
             if missing:
-                raise KeyError(f"{_display(self.path)}: no question with id {', '.join(map(repr, missing))}")
+                raise KeyError(f"{display_path(self.path)}: no question with id {', '.join(map(repr, missing))}")
             return [by_id[i] for i in ids]
         if quiz is None:
             return list(self.questions)
         chosen = [q for q in self.questions if q.quiz == quiz]
         if not chosen:
             points = sorted({q.quiz for q in self.questions})
-            raise KeyError(f"{_display(self.path)}: no quiz point {quiz!r}; this bank has {', '.join(points)}")
+            raise KeyError(f"{display_path(self.path)}: no quiz point {quiz!r}; this bank has {', '.join(points)}")
         return chosen
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(course_root()))
-    except ValueError:
-        return str(path)
 
 
 def _is_number(value: Any) -> bool:
@@ -150,7 +138,7 @@ class _QuestionReader:
         if not isinstance(objective, str):
             raise self.fail("objective", f"write the objective id as quoted text, e.g. \"01.2\" (got {objective!r})")
         if objective not in self.objectives and self.placement:
-            raise self.fail("objective", f"objective {objective!r} is not declared by any chapter's bank in {_display(self.path.parent)}")
+            raise self.fail("objective", f"objective {objective!r} is not declared by any chapter's bank in {display_path(self.path.parent)}")
         if objective not in self.objectives:
             declared = ", ".join(self.objectives) or "none"
             raise self.fail("objective", f"objective {objective!r} is not declared by the chapter (declared: {declared})")
@@ -299,6 +287,6 @@ def load_all(folder: Path | None = None) -> list[Bank]:
     for bank in banks:
         for q in bank.questions:
             if q.id in owner:
-                raise BankError(bank.path, f"duplicate id: also used in {_display(owner[q.id])}", question=q.id, field="id")
+                raise BankError(bank.path, f"duplicate id: also used in {display_path(owner[q.id])}", question=q.id, field="id")
             owner[q.id] = bank.path
     return banks
