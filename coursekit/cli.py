@@ -39,15 +39,25 @@ def _exercises(args: argparse.Namespace) -> int:
 
 def _banks(args: argparse.Namespace) -> int:
     from coursekit.quizzes.bank import BankError, load_all
+    from coursekit.quizzes.cues import lint, strategy_scores
 
     try:
         banks = load_all()
     except BankError as exc:
         print(exc, file=sys.stderr)
         return 1
+    status = 0
     for bank in banks:
-        print(f"ok: {bank.path.name}: {len(bank.questions)} questions, {len(bank.objectives)} objectives")
-    return 0
+        found = lint(bank)
+        for cue in found:
+            print(cue, file=sys.stderr)
+        status = status or bool(found)
+        line = f"{'cues' if found else 'ok'}: {bank.path.name}: {len(bank.questions)} questions, {len(bank.objectives)} objectives"
+        if args.report and (scores := strategy_scores(bank)):
+            line += ("; single-choice right by " +
+                     ", ".join(f"{name} {share:.0%}" for name, share in scores.items()))
+        print(line)
+    return int(status)
 
 
 def _path(args: argparse.Namespace) -> int:
@@ -99,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("exercises", help="regenerate exercises/ from solutions/")
     p.add_argument("--check", action="store_true", help="only report exercises that are out of date")
     p.set_defaults(func=_exercises)
-    p = sub.add_parser("banks", help="validate every quiz bank")
+    p = sub.add_parser("banks", help="validate every quiz bank and lint it for answer cues (length, position, wording)")
+    p.add_argument("--report", action="store_true", help="also print what each test-wise strategy scores per bank")
     p.set_defaults(func=_banks)
     p = sub.add_parser("path", help="validate path.yml (chapters, prerequisites, minutes) against the toc and the banks")
     p.set_defaults(func=_path)

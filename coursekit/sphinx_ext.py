@@ -8,6 +8,7 @@ question ids from the banks) into its page; progress-page.js fills it from the b
 
 from __future__ import annotations
 
+import html
 import posixpath
 import shutil
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from coursekit.paths import QUIZ_ASSETS as ASSETS
@@ -23,6 +25,31 @@ from coursekit.paths import QUIZ_ASSETS as ASSETS
 MARKER = "data-ck-quiz="
 PROGRESS_MARKER = "data-ck-progress="
 ASSET_FILES = ("quiz.js", "quiz-static.js", "quiz.css", "progress.js", "progress-page.js")
+logger = logging.getLogger(__name__)
+
+
+def _quizzes_from_banks(app: Sphinx, doctree: nodes.document) -> None:
+    """Replace each quiz reference a notebook stores (bank and selection) with the quiz read from its bank
+    now, so a bank edit needs a book build, not a re-executed chapter. The page is rebuilt when the bank
+    changes."""
+    from coursekit.quizzes.bank import BankError
+    from coursekit.quizzes.static_html import REFERENCE, parse_selection
+    from coursekit.quizzes.widget import quiz_content
+
+    def render(match) -> str:
+        try:
+            section, ids = parse_selection(html.unescape(match["select"]))
+            content = quiz_content(html.unescape(match["bank"]), section, ids)
+        except (BankError, KeyError, ValueError, FileNotFoundError) as exc:
+            logger.warning("quiz %s: %s", match[0][:120], exc, location=node)
+            return match[0]
+        for source in content.sources:
+            app.env.note_dependency(str(source))
+        return content.static_html()
+
+    for node in list(doctree.findall(nodes.raw)):
+        if node.get("format") == "html" and "ck-quiz-ref" in node.astext():
+            node.replace_self(nodes.raw("", REFERENCE.sub(render, node.astext()), format="html"))
 
 
 def _add_quiz_assets(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
@@ -116,6 +143,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("coursekit-progress", ProgressDirective)
     app.connect("builder-inited", _drop_thebe)
     app.connect("doctree-read", _glossary_terms_as_link_targets)
+    app.connect("doctree-read", _quizzes_from_banks)
     app.connect("build-finished", _copy_assets)
     app.connect("build-finished", _label_toc_toggles)
     app.connect("html-page-context", _add_quiz_assets)

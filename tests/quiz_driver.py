@@ -112,3 +112,33 @@ def answer_right_by_keyboard(page, group, q: dict[str, Any]) -> Outcome:
         return Outcome(q["id"], "keyboard", False, False, "Tab did not reach the Check button")
     page.keyboard.press("Enter")
     return _expect(q, group, True, right, "keyboard")
+
+
+# A test-wise learner: answers every question on a page by a fixed rule, without reading it. Runs in the
+# page (one evaluate per strategy) and returns what each question's verdict said.
+ANSWER_BY_STRATEGY = """(strategy) => {
+  const results = [];
+  for (const group of document.querySelectorAll(".ck-question")) {
+    const inputs = [...group.querySelectorAll("input[type=radio], input[type=checkbox]")];
+    const type = inputs.length ? inputs[0].type : "numeric";
+    if (inputs.length) {
+      const lengths = inputs.map((i) => i.closest("label").innerText.replace(/\\s+/g, " ").trim().length);
+      const pick = {first: 0, last: inputs.length - 1,
+                    longest: lengths.indexOf(Math.max(...lengths)),
+                    shortest: lengths.indexOf(Math.min(...lengths))}[strategy];
+      inputs.forEach((input, i) => { if ((i === pick) !== input.checked) input.click(); });
+    } // numeric questions are left unanswered: there is no option to pick
+    group.querySelector("button.ck-check").click();
+    const verdict = group.querySelector(".ck-verdict");
+    results.push({qid: group.dataset.qid, type: type === "radio" ? "single" : type === "checkbox" ? "multiple" : type,
+                  correct: !!verdict && verdict.innerText.includes("Correct.")});
+  }
+  const plan = [...document.querySelectorAll("tr[data-recommended]")].map((tr) => [tr.dataset.chapter, tr.dataset.recommended]);
+  return {results, plan};
+}"""
+STRATEGIES = ("first", "last", "longest", "shortest")
+
+
+def answer_by_strategy(page, strategy: str) -> dict[str, Any]:
+    """Answer every quiz question on *page* by *strategy*; {results: [{qid, type, correct}], plan: [[chapter, status]]}."""
+    return page.evaluate(ANSWER_BY_STRATEGY, strategy)

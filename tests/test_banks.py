@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from coursekit.paths import quizzes_dir
@@ -19,9 +21,11 @@ def test_all_banks_load_with_course_unique_ids():
 def test_bank_meets_the_bar(path, root):
     bank = load_bank(path)
     assert (root / "chapters" / f"{bank.chapter}.ipynb").exists(), f"{path.name}: no chapter notebook of that name"
-    if bank.placement:  # chapter 00's placement check: about 12 questions on other chapters' objectives
-        assert 10 <= len(bank.questions) <= 15, f"{path.name}: a placement check has about 12 questions"
-        assert len({o[:2] for o in bank.objectives}) >= 10, f"{path.name}: spread the questions over the chapters"
+    if bank.placement:  # chapter 00's placement check: two questions on each chapter it covers
+        per_chapter = Counter(q.objective.split(".")[0] for q in bank.questions)
+        assert len(per_chapter) >= 10, f"{path.name}: spread the questions over the chapters"
+        assert set(per_chapter.values()) == {2}, (
+            f"{path.name}: give each chapter two questions (one right guess must not skip a chapter): {dict(per_chapter)}")
         return  # (tests/test_path.py checks them against the course path)
     assert 3 <= len(bank.objectives) <= 5, f"{path.name}: a chapter declares 3-5 objectives"
     assert len(bank.questions) >= 8, f"{path.name}: at least 8 questions"

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.book_server import open_page
-from tests.quiz_driver import answer_by_mouse, answer_right_by_keyboard, folded
+from tests.quiz_driver import STRATEGIES, answer_by_mouse, answer_by_strategy, answer_right_by_keyboard, folded
 from tests.site_pages import quiz_pages
 
 PAGES = quiz_pages()
@@ -49,3 +49,36 @@ def test_every_quiz_on_the_page_answers_right_and_wrong(site, rel):
         page.context.close()
     print(f"{rel}: answered {answered} questions")
     assert not failures, f"{rel}:\n" + "\n".join(failures)
+
+
+# A learner who does not read the questions. The bank linter keeps each strategy within 15 points of
+# guessing per bank (coursekit/quizzes/cues.py); in the browser a page must stay at or under these bounds:
+SINGLE_BOUND = 0.45  # share of the page's single-choice questions right (guessing: about 25 % with 4 options)
+PAGE_BOUND = 0.40  # share of all the page's questions right (select-all and numeric are rarely right by rule)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("rel", PAGES)
+def test_a_test_wise_learner_scores_near_chance(site, rel):
+    base, chromium = site
+    page = open_page(chromium, base + rel)
+    report, failures = [], []
+    try:
+        for strategy in STRATEGIES:
+            page.reload(wait_until="networkidle")  # a fresh quiz state (answers live in the page, not the reload)
+            got = answer_by_strategy(page, strategy)
+            results = got["results"]
+            singles = [r for r in results if r["type"] == "single"]
+            single_share = sum(r["correct"] for r in singles) / max(len(singles), 1)
+            page_share = sum(r["correct"] for r in results) / len(results)
+            report.append(f"{strategy}: {single_share:.0%} of {len(singles)} single-choice, {page_share:.0%} of {len(results)}")
+            if single_share > SINGLE_BOUND or page_share > PAGE_BOUND:
+                failures.append(f"always {strategy}: " + report[-1])
+            skipped = [chapter for chapter, status in got["plan"] if status == "skip"]
+            if skipped:
+                failures.append(f"always {strategy}: the placement check recommends skipping chapters {skipped}")
+        assert not page.errors, f"{rel}: console errors {page.errors}"
+    finally:
+        page.context.close()
+    print(f"{rel}: " + "; ".join(report))
+    assert not failures, f"{rel}: a learner who does not read the questions scores too well:\n" + "\n".join(failures)

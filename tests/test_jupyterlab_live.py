@@ -321,8 +321,11 @@ def test_live_quiz_in_jupyterlab_answers_and_syncs_to_the_kernel(lab, tmp_path):
     assert [q["id"] for q in questions] == [q["id"] for q in bank], f"{BANK.name}: quiz point {QUIZ_POINT!r} changed"
     q, q_bank = questions[0], bank[0]
     assert q["type"] == "single", f"{BANK.name}: {q['id']} is no longer single choice; adapt this test"
-    wrong = next(i for i, o in enumerate(q_bank["options"]) if not o["correct"])  # what answer_by_mouse picks
+    wrong_at = next(i for i, o in enumerate(q["options"]) if not o["correct"])  # what answer_by_mouse picks
+    wrong = q["options"][wrong_at]["index"]  # what the kernel must record: its place in the bank, not on screen
     right = next(i for i, o in enumerate(q_bank["options"]) if o["correct"])
+    assert wrong != wrong_at, f"{q['id']}: its first wrong option is shown where it stands in the bank, so this " \
+        "test could not tell a shown position from a bank index; use a question whose options are reordered"
     n = len(questions)
 
     t0 = time.monotonic()

@@ -7,13 +7,13 @@ The server, its isolation and the page helpers are those of tests/test_jupyterla
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 
 import pytest
 
+from coursekit import quiz
 from tests.book_server import CHROMIUM, CHROMIUM_ARGS
 from tests.quiz_driver import answer_by_mouse
 from tests.test_jupyterlab_live import (CELL_DONE, KERNEL_IDLE, KERNEL_READY, RUN_CELL, SYNC, WIDGET_MIME, KernelReader,
@@ -62,11 +62,13 @@ def test_placement_check_in_jupyterlab_gives_the_same_path(lab, tmp_path, root):
                 done = wait_js(page, lab, CELL_DONE, [lab.notebook, cell_id], 60, f"cell {cell_id!r} ran")
                 assert done["ok"] and not [o for o in done["outputs"] if o.get("output_type") == "error"], done
             model_id = done["outputs"][0]["data"][WIDGET_MIME]["model_id"]
-            data = json.loads(done["outputs"][0]["data"]["text/html"].split('class="ck-quiz-data">', 1)[1]
-                              .split("</script>", 1)[0])  # the widget's own text/html form: its data
+            live = quiz("00", "placement")  # the same data the notebook's widget got (its text/html is a reference)
+            data = {"questions": live.questions, "placement": live.placement}
             widget = page.locator(f'[data-ck-test-cell="{CELLS[-1]}"] .jp-OutputArea-executeResult .ck-quiz-ui')
             widget.wait_for(state="visible", timeout=20_000)
 
+            assert [g.get_attribute("data-qid") for g in widget.get_by_role("group").all()] == \
+                [q["id"] for q in data["questions"]], "the widget shows other questions than the bank's"
             responses = {}
             for i, (q, group) in enumerate(zip(data["questions"], widget.get_by_role("group").all())):
                 assert answer_by_mouse(group, q, correct=pattern(i)).verdict_ok, q["id"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from coursekit.quizzes.bank import Question
 from coursekit.quizzes.markdown import to_html
 
 
-def question_payload(q: Question) -> dict[str, Any]:
-    """The renderer's view of one question: ids, type and safe HTML for every text."""
+def question_payload(q: Question, order: Sequence[int] | None = None) -> dict[str, Any]:
+    """The renderer's view of one question: ids, type and safe HTML for every text. Options come in the
+    shown *order* (bank indices, from :mod:`coursekit.quizzes.arrange`; default: bank order), each with
+    its ``index`` in the bank, which is what recorded answers use."""
     data: dict[str, Any] = {
         "id": q.id,
         "type": q.type,
@@ -26,7 +29,8 @@ def question_payload(q: Question) -> dict[str, Any]:
         )
     else:
         data["options"] = [
-            {"text_html": to_html(o.text), "correct": o.correct, "feedback_html": to_html(o.feedback)}
-            for o in q.options
+            {"index": i, "text_html": to_html(q.options[i].text), "correct": q.options[i].correct,
+             "feedback_html": to_html(q.options[i].feedback)}
+            for i in (order if order is not None else range(len(q.options)))
         ]
     return data

@@ -2,7 +2,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 
-import quiz, { parseNumber, checkAnswer } from "../../coursekit/quizzes/assets/quiz.js";
+import quiz, { parseNumber, checkAnswer, toBankAnswer, toShownAnswer } from "../../coursekit/quizzes/assets/quiz.js";
 
 function value(text, unit = "") {
   const r = parseNumber(text, unit);
@@ -305,5 +305,40 @@ describe("checkAnswer: unknown type", () => {
   test("is never correct", () => {
     assert.equal(checkAnswer({ type: "essay" }, 1).correct, false);
     assert.equal(checkAnswer(null, 1).correct, false);
+  });
+});
+
+describe("shown positions and recorded (bank) indices", () => {
+  // shown order: bank options 2, 0, 1 (the key is bank option 0, shown second)
+  const single = { type: "single", options: [{ index: 2, correct: false }, { index: 0, correct: true }, { index: 1, correct: false }] };
+  const multiple = { type: "multiple", options: [{ index: 1 }, { index: 3 }, { index: 0 }, { index: 2 }] };
+
+  test("a single answer is recorded as the option's bank index, and restored to where it is shown", () => {
+    assert.equal(toBankAnswer(single, 1), 0);
+    assert.equal(toBankAnswer(single, 0), 2);
+    assert.equal(toShownAnswer(single, 0), 1);
+    assert.equal(toShownAnswer(single, toBankAnswer(single, 2)), 2);
+  });
+
+  test("a multiple answer is recorded as sorted bank indices", () => {
+    assert.deepEqual(toBankAnswer(multiple, [2, 0]), [0, 1]);
+    assert.deepEqual(toShownAnswer(multiple, [0, 1]), [2, 0]);
+  });
+
+  test("checking the shown position and recording the bank index agree with the bank's key", () => {
+    const shown = single.options.findIndex((o) => o.correct);
+    assert.equal(checkAnswer(single, shown).correct, true);
+    assert.equal(toBankAnswer(single, shown), 0);
+  });
+
+  test("options without an index (older data) are their own positions", () => {
+    const plain = { type: "single", options: [{}, {}, {}] };
+    assert.equal(toBankAnswer(plain, 2), 2);
+    assert.equal(toShownAnswer(plain, 1), 1);
+  });
+
+  test("a recorded index no option has restores as invalid (-1), not as another option", () => {
+    assert.equal(toShownAnswer(single, 7), -1);
+    assert.deepEqual(toShownAnswer(multiple, [0, 9]), [2, -1]);
   });
 });

@@ -218,6 +218,37 @@ export function checkAnswer(question, answer) {
 }
 
 // ---------------------------------------------------------------------------
+// Shown positions vs bank indices
+// ---------------------------------------------------------------------------
+//
+// Options arrive in the order they are shown (a fair, deterministic shuffle made in Python); each
+// carries `index`, its place in the bank. checkAnswer works on shown positions; what is recorded in
+// `responses` (and so in progress and in the kernel) is bank indices, which keep their meaning
+// whatever the order on screen.
+
+function bankIndexOf(options, position) {
+  const opt = options[position];
+  return opt && Number.isInteger(opt.index) ? opt.index : position;
+}
+
+/** The recorded form of an answer given as shown positions (single: a number; multiple: a sorted list). Pure. */
+export function toBankAnswer(question, shown) {
+  const options = Array.isArray(question && question.options) ? question.options : [];
+  if (Array.isArray(shown)) return shown.map((p) => bankIndexOf(options, p)).sort((a, b) => a - b);
+  if (question && question.type === "single" && isIndex(shown, options.length)) return bankIndexOf(options, shown);
+  return shown;
+}
+
+/** Shown positions of a recorded answer (bank indices); an index no option has is kept as -1 (invalid). Pure. */
+export function toShownAnswer(question, recorded) {
+  const options = Array.isArray(question && question.options) ? question.options : [];
+  const position = (i) => options.findIndex((o, k) => (o && Number.isInteger(o.index) ? o.index : k) === i);
+  if (Array.isArray(recorded)) return recorded.map(position);
+  if (question && question.type === "single" && Number.isInteger(recorded)) return position(recorded);
+  return recorded;
+}
+
+// ---------------------------------------------------------------------------
 // recommendPath: the placement check's rules (the ONE copy, for the book and JupyterLab)
 // ---------------------------------------------------------------------------
 //
@@ -599,12 +630,12 @@ function buildQuestion(q, qi, total, record) {
     }
     const result = checkAnswer(q, got.answer);
     showResult(result);
-    const answer = Array.isArray(got.answer) ? [...got.answer].sort((a, b) => a - b) : got.answer;
-    record(q.id, answer, result.correct);
+    record(q.id, toBankAnswer(q, got.answer), result.correct);
   }
   button.addEventListener("click", check);
 
-  function restore(answer) {
+  function restore(recorded) {
+    const answer = toShownAnswer(q, recorded);
     const valid =
       (q.type === "single" && isIndex(answer, (q.options || []).length)) ||
       (q.type === "multiple" && Array.isArray(answer) && answer.length > 0 && answer.every((i) => isIndex(i, (q.options || []).length))) ||
