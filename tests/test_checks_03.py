@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
@@ -166,6 +167,68 @@ def test_concurrent_wrong_kv(kv, message):
 def test_concurrent_wrong_count(n, message):
     exc = NotDoneYet if n is None else CheckFailed
     fails_with(ch03.check_concurrent_requests, 1.0, n, match=message, exc=exc)
+
+
+# Task 3 on top of a wrong task 2: "You may use your kv_cache_bytes from task 2", so its mistake reaches
+# kv_per_request_gib. Task 3 is judged on what it does with that size, not failed a second time.
+
+def task3_from(kv_cache_bytes, *, rounding=math.floor, bytes_per_weight=2):
+    """Task 3's answer computed from *kv_cache_bytes*, as the solution does."""
+    kv = kv_cache_bytes(ch03.LLAMA_3_8B, tokens=8_192)
+    free = 81_920 * MiB * 0.9 - 8_030_261_248 * bytes_per_weight
+    return kv / GiB, rounding(free / kv)
+
+
+WRONG_TASK2 = {
+    "query heads": variant(heads_key="num_attention_heads"),
+    "no factor 2": variant(k_and_v=1),
+    "bits": variant(value_bytes=lambda b: 8 * b),
+    "hidden size as head dim": variant(head_dim=lambda c: c["hidden_size"]),
+    "returns MiB": variant(unit=MiB),
+}
+
+
+@pytest.mark.parametrize("task2", WRONG_TASK2.values(), ids=WRONG_TASK2.keys())
+def test_task2_mistake_does_not_fail_task3(task2, capsys):
+    with pytest.raises(CheckFailed):
+        ch03.check_kv_cache_bytes(task2)                      # task 2 fails: its own mistake, counted once
+    kv_gib, n = task3_from(task2)
+    ch03.check_concurrent_requests(kv_gib, n, kv_cache_bytes=task2)
+    out = capsys.readouterr().out
+    assert "✔" in out and "`kv_cache_bytes` (task 2) is wrong" in out and "57 requests fit" in out
+
+
+@pytest.mark.parametrize("mistake, message", [
+    ({"rounding": math.ceil}, "rounded up"),
+    ({"bytes_per_weight": 4}, "4 bytes per weight"),
+])
+def test_task3_own_mistake_on_top_of_a_wrong_task2(mistake, message):
+    task2 = WRONG_TASK2["query heads"]
+    kv_gib, n = task3_from(task2, **mistake)
+    text = fails_with(functools.partial(ch03.check_concurrent_requests, kv_cache_bytes=task2), kv_gib, n,
+                      match=message)
+    assert "query heads" not in text                          # task 2's mistake is not blamed on task 3
+    with pytest.raises(CheckFailed, match="from your `kv_cache_bytes`"):
+        ch03.check_concurrent_requests(kv_gib, 3, kv_cache_bytes=task2)
+
+
+def test_task3_own_kv_mistake_with_a_right_task2():
+    fails_with(ch03.check_concurrent_requests, 4.0, 14, match="query heads")
+    with pytest.raises(CheckFailed, match="query heads"):
+        ch03.check_concurrent_requests(4.0, 14, kv_cache_bytes=right_kv)
+
+
+def test_task3_kv_not_from_the_wrong_task2_is_task3s_mistake():
+    with pytest.raises(CheckFailed, match="forget the 2"):
+        ch03.check_concurrent_requests(0.5, 114, kv_cache_bytes=WRONG_TASK2["query heads"])
+
+
+def test_task3_with_task2_not_done():
+    def stub(config, tokens, batch=1, bytes_per_value=2):
+        raise NotImplementedError()
+
+    with pytest.raises(CheckFailed, match="query heads"):
+        ch03.check_concurrent_requests(4.0, 14, kv_cache_bytes=stub)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -280,8 +280,9 @@ def promoted(store, registry, name) -> str:
     return version
 
 
-def check_promo(store, registry, name, version, model):
-    ch05.check_promotion(version, model, model_name=name, sweep_filter=REG_SWEEP, X_check=registry["X"])
+def check_promo(store, registry, name, version, model, best_run_id=None):
+    ch05.check_promotion(version, model, best_run_id=best_run_id, model_name=name, sweep_filter=REG_SWEEP,
+                         X_check=registry["X"])
 
 
 def test_promotion_passes(store, registry, fresh_model, capsys):
@@ -350,8 +351,8 @@ def test_promotion_loaded_the_old_model(store, registry, fresh_model):
         check_promo(store, registry, fresh_model, version, old)
 
 
-def check_back(name, value):
-    ch05.check_rollback(value, model_name=name, sweep_filter=REG_SWEEP)
+def check_back(name, value, new_version=None):
+    ch05.check_rollback(value, new_version=new_version, model_name=name)
 
 
 def test_rollback_passes(store, registry, fresh_model, capsys):
@@ -378,7 +379,7 @@ def test_rollback_by_deleting(store, registry, fresh_model):
     store.set_registered_model_alias(fresh_model, "champion", "1")
     store.delete_model_version(fresh_model, version)
     with pytest.raises(CheckFailed, match="Never roll back by deleting"):
-        check_back(fresh_model, 1)
+        check_back(fresh_model, 1, new_version=version)
 
 
 def test_rollback_without_reason(store, registry, fresh_model):
@@ -394,6 +395,145 @@ def test_rollback_wrong_answer_variable(store, registry, fresh_model):
     store.set_model_version_tag(fresh_model, version, "rolled_back", "misses failing disks")
     with pytest.raises(CheckFailed, match="Read it back"):
         check_back(fresh_model, version)
+
+
+def test_rollback_old_check_cell_still_works(store, registry, fresh_model, capsys):
+    """A check cell from before `new_version` was passed (and with `sweep_filter`) still grades the rollback."""
+    version = promoted(store, registry, fresh_model)
+    store.set_registered_model_alias(fresh_model, "champion", "1")
+    store.set_model_version_tag(fresh_model, version, "rolled_back", "misses failing disks")
+    ch05.check_rollback(1, model_name=fresh_model, sweep_filter=REG_SWEEP)
+    assert "✔" in capsys.readouterr().out
+
+
+def test_rollback_deleted_below_the_latest_version(store, registry, fresh_model):
+    """Version numbers are never reused: a gap below the latest version proves a deletion."""
+    version = promoted(store, registry, fresh_model)
+    register(store, fresh_model, registry["runs"]["better"])          # task 3 run twice: versions 2 and 3
+    store.set_registered_model_alias(fresh_model, "champion", "1")
+    store.delete_model_version(fresh_model, version)
+    with pytest.raises(CheckFailed, match=f"Version {version} \\(`new_version`\\) was deleted. Never roll back"):
+        check_back(fresh_model, 1, new_version=version)
+
+
+# ------------------------------------------------------------------------------------------ one mistake, one task
+# Each test answers an earlier task wrong in a known way and the later task right: the later check passes
+# (judged on its own inputs), or fails with a message that names the earlier task, never a false accusation.
+
+def task3_done(store, registry, name, run) -> str:
+    """Task 3 done right on `run` (whatever task 2 chose): register it, set both aliases."""
+    version = register(store, name, registry["runs"][run])
+    store.set_registered_model_alias(name, "challenger", version)
+    store.set_registered_model_alias(name, "champion", version)
+    return version
+
+
+def task4_done(store, name, version) -> str:
+    store.set_registered_model_alias(name, "champion", "1")
+    store.set_model_version_tag(name, version, "rolled_back", "misses failing disks")
+    return store.get_model_version_by_alias(name, "champion").version
+
+
+def test_task2_sorted_descending_does_not_fail_task3(store, registry, fresh_model, capsys):
+    wrong_best = registry["runs"]["baseline"]   # task 2 sorted DESC: the run with the highest val_log_loss
+    version = task3_done(store, registry, fresh_model, "baseline")
+    model = mlflow.sklearn.load_model(f"models:/{fresh_model}@champion")
+    check_promo(store, registry, fresh_model, version, model, best_run_id=wrong_best)
+    out = capsys.readouterr().out
+    assert "✔" in out and "the run of `best_run_id`" in out
+    assert "task 2's check says what to fix" in out
+
+
+def test_task2_wrong_but_task3_registered_another_run(store, registry, fresh_model):
+    version = task3_done(store, registry, fresh_model, "baseline")
+    with pytest.raises(CheckFailed, match="not from `best_run_id`.*the run you found in task 2"):
+        check_promo(store, registry, fresh_model, version, object(), best_run_id=log_run(name="elsewhere"))
+
+
+def test_task3_registered_another_run_than_a_right_task2(store, registry, fresh_model):
+    version = task3_done(store, registry, fresh_model, "baseline")
+    with pytest.raises(CheckFailed, match="not from `best_run_id`"):
+        check_promo(store, registry, fresh_model, version, object(), best_run_id=registry["runs"]["better"])
+
+
+def test_task3_right_with_a_right_task2_has_no_note(store, registry, fresh_model, capsys):
+    version = task3_done(store, registry, fresh_model, "better")
+    model = mlflow.sklearn.load_model(f"models:/{fresh_model}@champion")
+    check_promo(store, registry, fresh_model, version, model, best_run_id=registry["runs"]["better"])
+    out = capsys.readouterr().out
+    assert "(the best run)" in out and "Note" not in out
+
+
+def test_task2_not_done_named_in_task3(store, registry, fresh_model):
+    with pytest.raises(NotDoneYet, match="so is `best_run_id`.*task 2"):
+        check_promo(store, registry, fresh_model, None, None, best_run_id=None)
+
+
+def test_task2_sorted_descending_does_not_fail_task4(store, registry, fresh_model, capsys):
+    """The demoted version is the one task 3 promoted, whichever run it came from: nothing was deleted."""
+    version = task3_done(store, registry, fresh_model, "baseline")
+    check_back(fresh_model, task4_done(store, fresh_model, version), new_version=version)
+    out = capsys.readouterr().out
+    assert "✔" in out and f"version {version} is kept" in out
+
+
+def test_task3_not_done_named_in_task4(store, registry, fresh_model):
+    with pytest.raises(CheckFailed, match="`new_version` \\(task 3\\) is still None.*Do task 3 first") as failure:
+        check_back(fresh_model, 1, new_version=None)
+    assert "delet" not in str(failure.value)
+
+
+def test_task3_kept_version_one_named_in_task4(store, registry, fresh_model):
+    with pytest.raises(CheckFailed, match="`new_version` \\(task 3\\) is 1.*Fix task 3 first") as failure:
+        check_back(fresh_model, 1, new_version="1")
+    assert "delet" not in str(failure.value)
+
+
+def test_task3_wrong_version_number_named_in_task4(store, registry, fresh_model):
+    version = task3_done(store, registry, fresh_model, "better")
+    task4_done(store, fresh_model, version)
+    with pytest.raises(CheckFailed, match="no version 7 \\(`new_version`, from task 3\\).*fix task 3 first"):
+        check_back(fresh_model, 1, new_version="7")
+
+
+def test_task3_run_object_named_in_task4(store, registry, fresh_model):
+    with pytest.raises(CheckFailed, match="That is task 3's answer"):
+        check_back(fresh_model, 1, new_version=2.5)
+
+
+def test_task3_alias_case_does_not_fail_task4(store, registry, fresh_model, capsys):
+    version = register(store, fresh_model, registry["runs"]["better"])
+    store.set_registered_model_alias(fresh_model, "challenger", version)
+    store.set_registered_model_alias(fresh_model, "Champion", version)   # task 3's mistake: the wrong case
+    check_back(fresh_model, task4_done(store, fresh_model, version), new_version=version)
+    out = capsys.readouterr().out
+    assert "✔" in out and "'Champion'" in out and "does not count against this task" in out
+
+
+def test_task3_stages_do_not_fail_task4(store, registry, fresh_model, capsys):
+    version = task3_done(store, registry, fresh_model, "better")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        store.transition_model_version_stage(fresh_model, version, "Production")   # task 3's mistake
+    check_back(fresh_model, task4_done(store, fresh_model, version), new_version=version)
+    out = capsys.readouterr().out
+    assert "✔" in out and "'Production'" in out and "does not count against this task" in out
+
+
+def test_rollback_alias_case_in_task4_itself(store, registry, fresh_model):
+    version = task3_done(store, registry, fresh_model, "better")
+    store.set_registered_model_alias(fresh_model, "Champion", "1")         # this task's mistake
+    with pytest.raises(CheckFailed, match="case-sensitive"):
+        check_back(fresh_model, 1, new_version=version)
+
+
+def test_rollback_with_stages_in_task4_itself(store, registry, fresh_model):
+    version = task3_done(store, registry, fresh_model, "better")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        store.transition_model_version_stage(fresh_model, "1", "Production")   # rolled back with a stage
+    with pytest.raises(CheckFailed, match="deprecated"):
+        check_back(fresh_model, 1, new_version=version)
 
 
 # ------------------------------------------------------------------------------------------ task 5

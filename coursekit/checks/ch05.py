@@ -5,6 +5,10 @@ The checks read the learner's runs and registry back from the current MLflow tra
 variables claim. Each failure names the usual mistake: a run name instead of its id, metrics logged as
 parameters or without ``step``, a search sorted the wrong way, an alias with the wrong case, deprecated
 stages instead of aliases, a rollback by deletion, a promotion rule that compares in the wrong direction.
+
+Each task is judged on its own, so one mistake costs one task: task 3 accepts the run task 2 chose (its
+``best_run_id``), and task 4 rolls back whatever version task 3 promoted (its ``new_version``); when an
+earlier answer is what is wrong, the later check passes with a note or names the earlier task.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_number, prose_words
+from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done, require_number, prose_words
 
 __all__ = ["check_logged_run", "check_best_run", "check_promotion", "check_rollback", "check_promotion_rule"]
 
@@ -202,29 +206,58 @@ def _alias_case_mistakes(aliases: dict) -> None:
                               "`client.delete_registered_model_alias`).")
 
 
+def _staged(versions: dict) -> list:
+    return [v for v in versions.values() if getattr(v, "current_stage", "None") not in (None, "None", "")]
+
+
 def _stage_mistakes(versions: dict) -> None:
-    staged = [v for v in versions.values() if getattr(v, "current_stage", "None") not in (None, "None", "")]
+    staged = _staged(versions)
     if staged:
         raise CheckFailed(f"Version {staged[0].version} is in the stage {staged[0].current_stage!r}. Registry stages "
                           "are deprecated since MLflow 2.9: use aliases, "
                           "`client.set_registered_model_alias(name, \"champion\", version)`.")
 
 
-def check_promotion(new_version, champion_model, *, model_name: str, sweep_filter: str, X_check) -> None:
-    """A new version from the best sweep run, with both aliases on it, and the champion loaded by alias."""
+def _run_name(run_id: str | None) -> str:
+    try:
+        return repr(_client().get_run(run_id).info.run_name)
+    except Exception:  # noqa: BLE001 - only for the message
+        return repr(run_id)
+
+
+def check_promotion(new_version, champion_model, *, model_name: str, sweep_filter: str, X_check,
+                    best_run_id: Any = None) -> None:
+    """A new version from the run task 2 chose, with both aliases on it, and the champion loaded by alias.
+
+    Task 3 is judged on its own: registering and promoting *best_run_id* (the learner's task 2 answer) passes
+    even when task 2 picked the wrong run, with a note that task 2's check says what to fix there.
+    """
+    if new_version is None and best_run_id is None:
+        raise NotDoneYet("Not done yet: `new_version` is still None, and so is `best_run_id`: this task registers "
+                         "the run you find in task 2. Do task 2, then this task, then run this check.")
     version = _version_str(new_version, "new_version")
     require_done(champion_model, "champion_model")
     aliases, versions = _registry_state(model_name)
     require(version in versions, f"{model_name!r} has no version {version} (it has {', '.join(sorted(versions))}). "
                                  "Store the number that `register(best_run_id)` returns.")
     best = _best_sweep_run_id(sweep_filter)
+    chosen = best_run_id if isinstance(best_run_id, str) else None
     mv = versions[version]
+    note = None
     if mv.run_id != best:
         if version == "1":
             raise CheckFailed("Version 1 is the baseline that was champion already. Register your best run as a "
                               "**new** version: `new_version = register(best_run_id)`.")
-        raise CheckFailed(f"Version {version} was registered from a run that is not the best of the sweep. Check "
-                          "`best_run_id` (task 2) and register that run.")
+        if chosen is None:
+            raise CheckFailed(f"Version {version} was registered from a run that is not the best of the sweep. Check "
+                              "`best_run_id` (task 2) and register that run.")
+        if mv.run_id != chosen:
+            raise CheckFailed(f"Version {version} was registered from run {_run_name(mv.run_id)}, not from "
+                              f"`best_run_id` ({_run_name(chosen)}), the run you found in task 2. Register that one: "
+                              "`new_version = register(best_run_id)`.")
+        note = (f"Note: `best_run_id` ({_run_name(chosen)}) is not the sweep run with the lowest validation log "
+                "loss, so this version holds the wrong model: task 2's check says what to fix there. This check "
+                "judged task 3 on its own, on registering and promoting the run task 2 gave you.")
     _alias_case_mistakes(aliases)
     _stage_mistakes(versions)
     require(aliases.get("challenger") == version,
@@ -248,23 +281,62 @@ def check_promotion(new_version, champion_model, *, model_name: str, sweep_filte
         raise CheckFailed(f"`champion_model.predict` failed on the check rows: {type(exc).__name__}: {exc}") from None
     require(same, f"`champion_model` predicts differently from version {version}. Load it by alias after moving "
                   "the alias: `mlflow.sklearn.load_model(f\"models:/{MODEL_NAME}@champion\")`.")
-    passed(f"version {version} (the best run) is `challenger` and `champion`, and you loaded it by alias.")
+    which = "the best run" if note is None else "the run of `best_run_id`"
+    passed(f"version {version} ({which}) is `challenger` and `champion`, and you loaded it by alias.")
+    if note:
+        print(note)
 
 
-def check_rollback(rolled_back_to, *, model_name: str, sweep_filter: str) -> None:
-    """champion back on version 1, the demoted version kept and tagged with the reason."""
+_NEVER_DELETE = ("Never roll back by deleting a version: it is the evidence for the post-mortem, and anything "
+                 "pinned to it breaks. Redo task 3, then move the alias back instead.")
+
+
+def _demoted_versions(new_version: Any, versions: dict) -> list:
+    """The version(s) task 3 promoted: `new_version` if given, else every version but the baseline.
+
+    Failures caused by task 3 (nothing promoted, or a wrong `new_version`) say so, and a deletion is named
+    only when the registry proves it (version numbers are never reused, so a gap below the latest version
+    was deleted).
+    """
+    if new_version is None:
+        others = [v for number, v in sorted(versions.items()) if number != "1"]
+        require(others, "There is nothing to roll back yet: `new_version` (task 3) is still None and the registry has "
+                        "only version 1. Do task 3 first (register and promote your best run), then this task.")
+        return others
+    try:
+        promoted = _version_str(new_version, "new_version")
+    except CheckFailed as exc:
+        raise CheckFailed(f"{exc} That is task 3's answer: fix task 3 first, then roll back the version it "
+                          "promoted.") from None
+    require(promoted != "1", "`new_version` (task 3) is 1, the baseline, so task 3 promoted nothing this task could "
+                             "roll back. Fix task 3 first (its check says how), then this task.")
+    if promoted not in versions:
+        numbers = [int(n) for n in versions if n.isdigit()]
+        if promoted.isdigit() and numbers and 1 <= int(promoted) < max(numbers):
+            raise CheckFailed(f"Version {promoted} (`new_version`) was deleted. {_NEVER_DELETE}")
+        raise CheckFailed(f"There is no version {promoted} (`new_version`, from task 3) in the registry. If task 3's "
+                          f"check said so too, `new_version` is wrong: fix task 3 first. Otherwise it was deleted. "
+                          f"{_NEVER_DELETE}")
+    return [versions[promoted]]
+
+
+def check_rollback(rolled_back_to, *, model_name: str, new_version: Any = None,
+                   sweep_filter: str | None = None) -> None:
+    """champion back on version 1; the version task 3 promoted (`new_version`) kept and tagged with the reason.
+
+    Task 4 is judged on its own: the demoted version is whatever task 3 promoted, whichever run it came from,
+    and leftovers of task 3's mistakes (a wrongly cased alias, a stage) are pointed out, not failed again.
+    *sweep_filter* is accepted for check cells written before this and ignored.
+    """
     target = _version_str(rolled_back_to, "rolled_back_to")
     aliases, versions = _registry_state(model_name)
-    _alias_case_mistakes(aliases)
-    _stage_mistakes(versions)
-    best = _best_sweep_run_id(sweep_filter)
-    demoted = [v for v in versions.values() if v.run_id == best and str(v.version) != "1"]
-    require(demoted, "The version registered from the best run is gone. Never roll back by deleting a version: it is "
-                     "the evidence for the post-mortem, and anything pinned to it breaks. Redo task 3, then move "
-                     "the alias back instead.")
+    demoted = _demoted_versions(new_version, versions)
     champion = aliases.get("champion")
-    require(champion == "1", f"`champion` points to {champion or 'nothing'}; rolling back means pointing it at "
-                             "version 1 again: `client.set_registered_model_alias(MODEL_NAME, \"champion\", v1)`.")
+    if champion != "1":  # this task's mistake; name it if it is a wrong alias case or a stage on version 1
+        _alias_case_mistakes({alias: v for alias, v in aliases.items() if v == "1"})
+        _stage_mistakes({n: v for n, v in versions.items() if n == "1" and v.current_stage in ("Production", "Staging")})
+        raise CheckFailed(f"`champion` points to {champion or 'nothing'}; rolling back means pointing it at "
+                          "version 1 again: `client.set_registered_model_alias(MODEL_NAME, \"champion\", v1)`.")
     tagged = [v for v in demoted if v.tags.get("rolled_back")]
     require(tagged, f"Version {demoted[0].version} has no tag `rolled_back`. Record why it was demoted: "
                     "`client.set_model_version_tag(MODEL_NAME, new_version, \"rolled_back\", \"<reason>\")`.")
@@ -272,6 +344,14 @@ def check_rollback(rolled_back_to, *, model_name: str, sweep_filter: str) -> Non
                                 "`client.get_model_version_by_alias(MODEL_NAME, \"champion\").version`.")
     passed(f"`champion` is back on version 1; version {tagged[0].version} is kept, tagged "
            f"rolled_back={tagged[0].tags['rolled_back']!r}.")
+    stray = sorted(alias for alias in aliases if alias.lower() in ("champion", "challenger") and alias != alias.lower())
+    staged = _staged(versions)
+    if stray or staged:
+        left = ([f"the alias {alias!r} (alias names are case-sensitive: delete it with "
+                 "`client.delete_registered_model_alias`)" for alias in stray]
+                + [f"version {v.version} in the deprecated stage {v.current_stage!r}" for v in staged])
+        print(f"Note: the registry still has {' and '.join(left)}, most likely left from task 3 (its check says "
+              "why). It does not count against this task.")
 
 
 # --------------------------------------------------------------------------------------------------
