@@ -5,12 +5,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book book-without-solutions test refresh exercises bench
+.PHONY: help venv lab book book-without-solutions test test-other-blas refresh exercises bench
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 26
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
+
+venv: $(STAMP)  ## only create .venv from requirements.txt (about 1.5 GB)
+
+lab: $(STAMP)  ## open the course in JupyterLab (on 127.0.0.1)
+	$(VENV)/bin/jupyter lab --ip 127.0.0.1
 
 book: $(STAMP)  ## build the HTML book into _build/html (warnings are errors)
 	$(PY) -m coursekit book
@@ -20,6 +28,9 @@ book-without-solutions: $(STAMP)  ## the same, leaving out solutions/ (for instr
 
 test: $(STAMP)  ## every test, with the network cut (banks, checks, exercises, strict nbval, book, browser)
 	$(PY) -m coursekit.offline $(PY) -m pytest
+
+test-other-blas: $(STAMP)  ## strict nbval of chapters and solutions again, under another OpenBLAS kernel than this CPU's
+	$(PY) -m coursekit.blas run $(PY) -m coursekit.offline $(PY) -m pytest chapters solutions
 
 refresh: $(STAMP)  ## re-execute chapters and solutions in place, regenerate exercises
 	$(PY) -m coursekit refresh

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,42 @@ ROOT = Path(__file__).resolve().parent
 
 # nbval starts kernels from this process: give them the same environment as `coursekit refresh`.
 apply_deterministic_env()
+
+# The whole run (xdist workers and every kernel inherit it) gets an empty temporary HOME, and at the end
+# nothing may be in it but the state Jupyter itself keeps: a notebook or library that writes to HOME (a
+# telemetry id, a cache, a config file) fails the run. Notebooks write only to scratch/ or a temp dir.
+HOME_ALLOWED = {
+    ".ipython": "IPython's profile and command history, kept by every kernel",
+    ".local/share/jupyter": "Jupyter's runtime folder (the kernels' connection files)",
+    ".cache/matplotlib": "matplotlib's font list cache",
+    ".config/matplotlib": "matplotlib's config folder (created empty)",
+    ".rustup": "rustup's settings, on machines with rustup: pip runs `rustc --version` for its user agent",
+}
+if "COURSEKIT_TEST_HOME" not in os.environ:  # the controller; workers inherit it
+    os.environ["COURSEKIT_TEST_HOME"] = os.environ["HOME"] = tempfile.mkdtemp(prefix="coursekit-test-home-")
+TEST_HOME = Path(os.environ["COURSEKIT_TEST_HOME"])
+
+
+# Libraries switch their telemetry off by themselves when they see these (MLflow: PYTEST_CURRENT_TEST or CI;
+# onnxruntime: CI). A learner's kernel has neither, so the notebooks' kernels must not have them either,
+# or the HOME check above could not see what a learner's run would write.
+TESTING_MARKERS = ("PYTEST_CURRENT_TEST", "CI")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    """Start each notebook's kernel (nbval does it in the first cell's setup) as a learner's would start."""
+    if item.path.suffix == ".ipynb":
+        for name in TESTING_MARKERS:
+            os.environ.pop(name, None)
+    return (yield)
+
+
+def written_to_home(home: Path = TEST_HOME) -> list[str]:
+    """Files under *home* that are not Jupyter's own state (HOME_ALLOWED)."""
+    allowed = tuple(f"{prefix}/" for prefix in HOME_ALLOWED)
+    return sorted(rel for p in home.rglob("*") if p.is_file()
+                  if not (rel := p.relative_to(home).as_posix()).startswith(allowed))
 
 
 def _tracked_changes() -> str | None:
@@ -37,6 +75,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if before is not None and after is not None and after != before:
         print(f"\nTests modified tracked files (notebooks must write only to scratch/ or a temp dir):\n{after}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if written := written_to_home():
+        print(f"\nThe run wrote to HOME ({TEST_HOME}), which no notebook or library may do (scratch/ or a temp "
+              "dir only; a telemetry id, a cache or a config file there is a defect):\n  " + "\n  ".join(written[:20]))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    else:
+        shutil.rmtree(TEST_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -69,10 +69,31 @@ def measure(notebook: Path, imports_only: bool = False, cores: str = "0") -> dic
     return {"wall_s": wall, "peak_mb": max(peak - runner["runner_pss"], 0) / 2**20}
 
 
-def _timed(cmd: list[str]) -> float:
+def _timed(cmd: list[str]) -> tuple[float, int]:
+    """(wall seconds, exit code) of *cmd*; a failing command is measured and reported, never raised."""
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=course_root(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    code = subprocess.run(cmd, cwd=course_root(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    return time.perf_counter() - start, code
+
+
+def suite_counts(junit: Path) -> dict[str, int]:
+    """passed / failed / errors / skipped from pytest's JUnit XML (all zero when there is none)."""
+    import xml.etree.ElementTree as ET
+
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    try:
+        root = ET.parse(junit).getroot()
+    except (OSError, ET.ParseError):
+        return {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+    for suite in ([root] if root.tag == "testsuite" else root.iter("testsuite")):
+        for key in counts:
+            counts[key] += int(suite.get(key, 0))
+    return {"passed": counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"],
+            "failed": counts["failures"], "errors": counts["errors"], "skipped": counts["skipped"]}
+
+
+def _status(seconds: float, code: int, unit: str = "s", digits: int = 1) -> str:
+    return f"{seconds:.{digits}f} {unit}" + ("" if code == 0 else f" (failed: exit {code})")
 
 
 def _dir_size(path: Path) -> int:
@@ -94,29 +115,42 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"no chapter or solution notebook matches {args.only!r}")
     rows = ["| notebook | wall (s, 1 core) | peak memory (MB, PSS) | floor: kernel + imports (s / MB) |",
             "|---|---:|---:|---:|"]
+
+    def write(summary: list[str] = ()) -> str:  # after every row: an interrupted run still leaves its table
+        text = "\n".join(rows + list(summary)) + "\n"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        return text
+
     for nb in notebooks:
-        full, floor = measure(nb), measure(nb, imports_only=True)
-        rows.append(f"| {nb.parent.name}/{nb.name} | {full['wall_s']:.1f} | {full['peak_mb']:.0f} "
-                    f"| {floor['wall_s']:.1f} / {floor['peak_mb']:.0f} |")
+        try:
+            full, floor = measure(nb), measure(nb, imports_only=True)
+            rows.append(f"| {nb.parent.name}/{nb.name} | {full['wall_s']:.1f} | {full['peak_mb']:.0f} "
+                        f"| {floor['wall_s']:.1f} / {floor['peak_mb']:.0f} |")
+        except RuntimeError as exc:
+            rows.append(f"| {nb.parent.name}/{nb.name} | failed | — | — |")
+            print(exc, file=sys.stderr)
         print(rows[-1], flush=True)
+        write()
     summary: list[str] = []
     if not args.notebooks_only:
         with tempfile.TemporaryDirectory() as tmp:
             cold = _timed([sys.executable, "-m", "coursekit", "book", "--output", tmp])
             warm = _timed([sys.executable, "-m", "coursekit", "book", "--output", tmp])
-        suite = _timed([sys.executable, "-m", "pytest", "-q", "-n", str(os.cpu_count() or 2)])
+            junit = Path(tmp) / "suite.xml"
+            suite = _timed([sys.executable, "-m", "coursekit.offline", sys.executable, "-m", "pytest", "-q",
+                            "-n", str(os.cpu_count() or 2), f"--junitxml={junit}"])
+            counts = suite_counts(junit)
         env = _dir_size(Path(sys.prefix)) / 2**20
         summary = [
             "", "| measure | value |", "|---|---:|",
-            f"| full test suite on {os.cpu_count()} cores | {suite:.0f} s |",
-            f"| cold book build | {cold:.1f} s |",
-            f"| no-change rebuild | {warm:.1f} s |",
+            f"| full test suite on {os.cpu_count()} cores | {_status(*suite, digits=0)} |",
+            "| its tests | " + ", ".join(f"{n} {k}" for k, n in counts.items()) + " |",
+            f"| cold book build | {_status(*cold)} |",
+            f"| no-change rebuild | {_status(*warm)} |",
             f"| installed environment ({Path(sys.prefix).name}) | {env:.0f} MB |",
         ]
-    text = "\n".join(rows + summary) + "\n"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    print(text)
+    print(write(summary))
 
 
 if __name__ == "__main__":

@@ -10,10 +10,36 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 QUIZ_ASSETS = PACKAGE_DIR / "quizzes" / "assets"
 
 
+MARKERS = ("_toc.yml", "path.yml", "quizzes")  # what makes a folder a course checkout
+
+
+class CourseNotFound(RuntimeError):
+    """coursekit was used outside a course checkout."""
+
+
+def is_course_root(folder: Path) -> bool:
+    return all((folder / name).exists() for name in MARKERS)
+
+
 def course_root() -> Path:
-    """The course repository root: ``$COURSEKIT_ROOT`` if set, else the folder holding this package."""
+    """The course checkout this code works on: ``$COURSEKIT_ROOT`` if set; else the nearest folder, from the
+    current directory up, that holds ``_toc.yml``, ``path.yml`` and ``quizzes/`` (a notebook runs in its own
+    folder, so this finds the checkout it was opened from, however coursekit was installed: Binder installs it
+    into site-packages); else the folder holding this package, when that is a checkout (an editable install).
+    """
     env = os.environ.get("COURSEKIT_ROOT")
-    return Path(env).resolve() if env else PACKAGE_DIR.parent
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if is_course_root(folder):
+            return folder
+    if is_course_root(PACKAGE_DIR.parent):
+        return PACKAGE_DIR.parent
+    raise CourseNotFound(
+        f"coursekit works on a course checkout, and neither {here} (nor a folder above it) nor "
+        f"{PACKAGE_DIR.parent} is one (a checkout holds {', '.join(MARKERS)}). Open the notebook from the "
+        "course repository, or set COURSEKIT_ROOT to the repository's folder.")
 
 
 def quizzes_dir() -> Path:

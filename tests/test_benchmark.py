@@ -37,3 +37,26 @@ def test_floor_keeps_only_import_statements() -> None:
     ])
     (cell,) = imports_only(nb).cells
     assert cell.source == "import os\nfrom pathlib import Path"
+
+
+def test_suite_counts_read_pytest_junit_and_survive_a_missing_file(tmp_path) -> None:
+    junit = tmp_path / "suite.xml"
+    junit.write_text('<testsuites><testsuite tests="10" failures="2" errors="1" skipped="3"/></testsuites>')
+    assert benchmark.suite_counts(junit) == {"passed": 4, "failed": 2, "errors": 1, "skipped": 3}
+    assert benchmark.suite_counts(tmp_path / "none.xml") == {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+
+
+def test_a_failing_notebook_is_a_row_of_the_table_not_a_crash(tmp_path, monkeypatch) -> None:
+    def failing(notebook, imports_only=False, cores="0"):
+        raise RuntimeError(f"{notebook}: execution failed")
+
+    monkeypatch.setattr(benchmark, "measure", failing)
+    out = tmp_path / "latest.md"
+    benchmark.main([str(out), "--only", "chapters/00_*", "--notebooks-only"])
+    assert "| chapters/00_start_here.ipynb | failed | — | — |" in out.read_text()
+
+
+def test_a_failing_command_is_timed_and_reported() -> None:
+    seconds, code = benchmark._timed(["false"])
+    assert code == 1 and seconds >= 0
+    assert benchmark._status(seconds, code).endswith("(failed: exit 1)")

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 
+# Every library the course uses that would otherwise record or send usage data. The setup cell of every
+# notebook sets the same variables (coursekit/notebooks/setup_cell.py), so learners get them too.
+TELEMETRY_OFF = {
+    "ORT_DISABLE_TELEMETRY": "1",  # onnxruntime >= 1.29 on Linux: device id + queued events under ~/.cache/Microsoft
+    "MLFLOW_DISABLE_TELEMETRY": "true",  # MLflow 3: installation id in ~/.config/mlflow, usage events
+    "DO_NOT_TRACK": "1",  # the cross-tool convention (consoledonottrack.com); MLflow reads it only as "true"
+}
+
 DETERMINISTIC_ENV = {
     "PYTHONHASHSEED": "0",  # stable set/dict-of-str ordering across runs
-    "MLFLOW_DISABLE_TELEMETRY": "true",  # nothing phones home
-    "DO_NOT_TRACK": "1",
+    **TELEMETRY_OFF,
     "OMP_NUM_THREADS": "1",  # same float summation order whatever the core count
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",

@@ -10,6 +10,7 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from coursekit.notebooks import io
 from coursekit.notebooks.kernel import notebook_client
 from coursekit.notebooks.preprocessors import DropStaleWidgetViews, NbgraderCellMetadata, NormalizeMetadata
+from coursekit.notebooks.setup_cell import EnsureSetupCell
 from coursekit.paths import course_root
 
 
@@ -21,7 +22,7 @@ def executed(path: Path) -> str:
     """Execute one notebook (cwd = its folder) and return its text, outputs included."""
     nb = io.read(path)
     resources: dict = {}
-    steps = [NormalizeMetadata] + ([NbgraderCellMetadata] if path.parent.name == "solutions" else [])
+    steps = [EnsureSetupCell, NormalizeMetadata] + ([NbgraderCellMetadata] if path.parent.name == "solutions" else [])
     for step in steps:
         nb, resources = step().preprocess(nb, resources)
     try:
