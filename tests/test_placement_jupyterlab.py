@@ -70,9 +70,9 @@ def test_placement_check_in_jupyterlab_gives_the_same_path(lab, tmp_path, root):
             assert [g.get_attribute("data-qid") for g in widget.get_by_role("group").all()] == \
                 [q["id"] for q in data["questions"]], "the widget shows other questions than the bank's"
             responses = {}
-            for i, (q, group) in enumerate(zip(data["questions"], widget.get_by_role("group").all())):
-                assert answer_by_mouse(group, q, correct=pattern(i)).verdict_ok, q["id"]
-                responses[q["id"]] = {"correct": pattern(i)}
+            for q, group, right in zip(data["questions"], widget.get_by_role("group").all(), pattern(data["questions"])):
+                assert answer_by_mouse(group, q, correct=right).verdict_ok, q["id"]
+                responses[q["id"]] = {"correct": right}
             rows = widget.locator("table.ck-plan-table tbody tr").all()
             shown = {r.get_attribute("data-chapter"): r.get_attribute("data-recommended") for r in rows}
 
