@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lab book book-without-solutions test test-other-blas refresh exercises bench
+.PHONY: help venv lab linkcheck book book-without-solutions test test-other-blas refresh exercises bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 26
@@ -19,6 +19,9 @@ venv: $(STAMP)  ## only create .venv from requirements.txt (about 1.5 GB)
 
 lab: $(STAMP)  ## open the course in JupyterLab (on 127.0.0.1)
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1
+
+linkcheck: $(STAMP)  ## check every external link (needs the network: book pages, quiz banks, claims.yml sources)
+	$(PY) -m coursekit.linkcheck
 
 book: $(STAMP)  ## build the HTML book into _build/html (warnings are errors)
 	$(PY) -m coursekit book

@@ -80,6 +80,23 @@ def _book(args: argparse.Namespace) -> int:
     return build(Path(args.output).resolve() if args.output else None, solutions=not args.without_solutions)
 
 
+def _freshness(args: argparse.Namespace) -> int:
+    from coursekit import freshness
+
+    return freshness.main(check=args.check)
+
+
+def _claims(args: argparse.Namespace) -> int:
+    from coursekit.claims import ClaimError, report
+
+    try:
+        print(report(args.older_than))
+    except ClaimError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
 def _link(args: argparse.Namespace) -> int:
     from coursekit import links
 
@@ -118,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--without-solutions", action="store_true", help="leave the solutions out (for instructors)")
     p.add_argument("--output", help="folder to build into (default: the repository's _build/)")
     p.set_defaults(func=_book)
+    p = sub.add_parser("freshness", help="write each chapter's 'verified on ... with ...' line (path.yml + the pins)")
+    p.add_argument("--check", action="store_true", help="only report chapters whose line is out of step")
+    p.set_defaults(func=_freshness)
+    p = sub.add_parser("claims", help="list the time-sensitive claims (claims.yml) due for a re-check")
+    p.add_argument("--older-than", type=int, default=180, metavar="DAYS", help="checked more than DAYS ago (180)")
+    p.set_defaults(func=_claims)
     p = sub.add_parser("link", help="print the link that opens one exercise on a JupyterHub (nbgitpuller), Binder or Colab")
     p.add_argument("--exercise", required=True, help="exercise number or stem, e.g. 01 or 01_ml_essentials")
     p.add_argument("--hub", help="JupyterHub URL (default: _config.yml launch_buttons.jupyterhub_url, unless --binder/--colab)")

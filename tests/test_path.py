@@ -4,6 +4,7 @@ is drawn from it (deterministic, every chapter, every prerequisite)."""
 from __future__ import annotations
 
 import copy
+import datetime
 import re
 
 import pytest
@@ -72,13 +73,14 @@ def _bank(stem: str, n_objectives: int = 2) -> dict:
     }
 
 
+REVIEWED = datetime.date(2026, 12, 8)
 PATH = {
     "skim_percent": 25,
     "chapters": [
-        {"chapter": "00_start", "title": "Start", "prerequisites": [], "minutes": 10},
-        {"chapter": "01_one", "prerequisites": ["00"], "minutes": 60},
-        {"chapter": "02_two", "prerequisites": ["01"], "minutes": 70},
-        {"chapter": "03_three", "prerequisites": ["01", "02"], "minutes": 80},
+        {"chapter": "00_start", "title": "Start", "prerequisites": [], "minutes": 10, "reviewed": REVIEWED},
+        {"chapter": "01_one", "prerequisites": ["00"], "minutes": 60, "reviewed": REVIEWED, "tools": ["mlflow"]},
+        {"chapter": "02_two", "prerequisites": ["01"], "minutes": 70, "reviewed": REVIEWED},
+        {"chapter": "03_three", "prerequisites": ["01", "02"], "minutes": 80, "reviewed": REVIEWED},
     ],
 }
 
@@ -109,6 +111,7 @@ def test_small_course_loads(course):
     assert path.chapter("03").title == "Title 03" and path.chapter("00").title == "Start"
     assert path.chapter("02").objectives == {"02.1": "objective 1", "02.2": "objective 2"}
     assert path.total_minutes == 220
+    assert path.chapter("01").tools == ("mlflow",) and path.chapter("02").reviewed == REVIEWED
 
 
 def _entry(stem):
@@ -118,7 +121,8 @@ def _entry(stem):
 FAULTS = {
     "toc chapter missing from the data": (lambda d: d["chapters"].pop(2), "path.yml", "02_two", None,
                                           "is in _toc.yml but has no entry here"),
-    "data names a chapter not in the toc": (lambda d: d["chapters"].append({"chapter": "04_four", "prerequisites": [], "minutes": 5}),
+    "data names a chapter not in the toc": (lambda d: d["chapters"].append({"chapter": "04_four", "prerequisites": [], "minutes": 5,
+                                                                          "reviewed": REVIEWED}),
                                             "path.yml", "04_four", None, "is not a chapter of _toc.yml"),
     "prerequisite later": (lambda d: _entry("01_one")(d).update(prerequisites=["03"]), "path.yml", "01_one",
                            "prerequisites", "prerequisite '03' comes later in the course"),
@@ -135,6 +139,12 @@ FAULTS = {
                              "no quiz bank to take its title from"),
     "objectives written here": (lambda d: _entry("01_one")(d).update(objectives={"01.1": "x"}), "path.yml", "01_one",
                                 "objectives", "declared once, in the chapter's quiz bank"),
+    "review date missing": (lambda d: _entry("02_two")(d).pop("reviewed"), "path.yml", "02_two", "reviewed",
+                            "give the date the chapter was last reviewed"),
+    "review date not a date": (lambda d: _entry("02_two")(d).update(reviewed="last week"), "path.yml", "02_two",
+                               "reviewed", "e.g. 2026-12-08"),
+    "tools not a list": (lambda d: _entry("01_one")(d).update(tools="mlflow"), "path.yml", "01_one", "tools",
+                         "give a list of the distributions"),
     "order differs from the toc": (lambda d: d["chapters"].insert(1, d["chapters"].pop(2)), "path.yml", None, "chapters",
                                    "must follow the toc's order"),
 }

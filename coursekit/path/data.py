@@ -1,12 +1,14 @@
 """Load and validate the course path (``path.yml``) against ``_toc.yml`` and the quiz banks.
 
-``path.yml`` declares, per chapter of the toc: prerequisites (earlier chapters' numbers) and minutes.
+``path.yml`` declares, per chapter of the toc: prerequisites (earlier chapters' numbers), minutes, the date
+its content was last reviewed and the tools it teaches (whose pinned versions its freshness line names).
 Titles and objectives come from each chapter's quiz bank, so nothing is written twice. Every fault
 raises :class:`PathError` naming the file, the chapter and the field.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from coursekit.quizzes.bank import SAFE_LOADER, Bank, load_bank
 
 PATH_FILE = "path.yml"
 TOP_FIELDS = {"skim_percent", "chapters"}
-ENTRY_FIELDS = {"chapter", "title", "prerequisites", "minutes"}
+ENTRY_FIELDS = {"chapter", "title", "prerequisites", "minutes", "reviewed", "tools"}
 NUMBER = re.compile(r"^\d{2}$")
 STEM = re.compile(r"^(\d{2})_[a-z0-9_]+$")
 
@@ -41,6 +43,8 @@ class Chapter:
     prerequisites: tuple[str, ...]  # numbers of earlier chapters
     objectives: dict[str, str]  # id -> text, from the chapter's bank (empty without one)
     questions: tuple[str, ...]  # question ids of the chapter's bank
+    reviewed: datetime.date | None = None  # when its content was last checked against the tools and sources
+    tools: tuple[str, ...] = ()  # distributions it teaches, as pinned in requirements.txt
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,14 @@ class _EntryReader:
         title = raw.get("title")
         if title is not None and (not isinstance(title, str) or not title.strip()):
             raise self.fail("title", f"must be non-empty text (got {title!r})")
-        return {"stem": raw["chapter"], "minutes": minutes, "prerequisites": tuple(prereqs), "title": title}
+        reviewed = raw.get("reviewed")
+        if not isinstance(reviewed, datetime.date) or isinstance(reviewed, datetime.datetime):
+            raise self.fail("reviewed", f"give the date the chapter was last reviewed, e.g. 2026-12-08 (got {reviewed!r})")
+        tools = raw.get("tools", [])
+        if not isinstance(tools, list) or not all(isinstance(t, str) and t.strip() for t in tools):
+            raise self.fail("tools", f"give a list of the distributions the chapter teaches, [] for none (got {tools!r})")
+        return {"stem": raw["chapter"], "minutes": minutes, "prerequisites": tuple(prereqs), "title": title,
+                "reviewed": reviewed, "tools": tuple(tools)}
 
 
 def load_path(root: Path | None = None) -> CoursePath:
@@ -194,6 +205,7 @@ def load_path(root: Path | None = None) -> CoursePath:
             stem=entry["stem"], number=number, title=bank.title if bank else entry["title"], minutes=entry["minutes"],
             prerequisites=entry["prerequisites"], objectives=dict(bank.objectives) if bank else {},
             questions=tuple(q.id for q in bank.questions) if bank else (),
+            reviewed=entry["reviewed"], tools=entry["tools"],
         ))
 
     if placement is not None:
