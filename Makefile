@@ -43,3 +43,8 @@ exercises: $(STAMP)  ## regenerate exercises/ from solutions/
 
 bench: $(STAMP)  ## measure notebooks (1 core), test suite, book builds, env size -> benchmarks/results/latest.md
 	$(PY) -m coursekit.benchmark
+
+serve:  ## serve the built book (_build/html, from `make book`) on http://127.0.0.1:8000/ (another port: make serve PORT=8001)
+	@test -f _build/html/index.html || { echo "No _build/html/index.html: run 'make book' first."; exit 1; }
+	@echo "The book is at http://127.0.0.1:$(or $(PORT),8000)/ (Ctrl-C stops the server)"
+	@$(PYTHON) -m http.server --bind 127.0.0.1 --directory _build/html $(or $(PORT),8000)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import posixpath
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,70 @@ from coursekit.paths import QUIZ_ASSETS as ASSETS
 
 MARKER = "data-ck-quiz="
 PROGRESS_MARKER = "data-ck-progress="
-ASSET_FILES = ("quiz.js", "quiz-static.js", "quiz.css", "progress.js", "progress-page.js")
+# The classic scripts the pages load, each with its modules in import order (dependencies first).
+BUNDLES = {
+    "quiz-bundle.js": ("progress.js", "quiz.js", "quiz-static.js"),  # pages with a quiz
+    "progress-bundle.js": ("progress.js", "progress-page.js"),  # the "Your progress" page
+}
 logger = logging.getLogger(__name__)
+
+_IMPORT = re.compile(r"""^import\s+(?:(?P<default>\w+)|\{(?P<names>[\w\s,]*)\})\s+from\s+["']\./(?P<module>[\w.-]+\.js)["'];?\s*$""")
+_EXPORT_DECL = re.compile(r"^export\s+(?P<decl>(?:async\s+)?function\*?\s+(?P<fn>\w+)|(?:const|let|var|class)\s+(?P<var>\w+))")
+_EXPORT_DEFAULT = re.compile(r"^export\s+default\s+")
+
+
+def _classic_module(name: str, source: str, known: list[str]) -> tuple[str, list[str]]:
+    """One ES module as the body of a function: its import lines read from ``modules``, ``export`` dropped
+    from its declarations, ``import.meta.url`` replaced by the bundle's URL; returns (body, export names)."""
+    exports: list[str] = []
+    lines = []
+    for number, line in enumerate(source.splitlines(), 1):
+        where = f"{name}:{number}"
+        if line.startswith("import"):
+            m = _IMPORT.match(line)
+            if not m or m["module"] not in known:
+                raise ValueError(f"{where}: only `import x from \"./m.js\"` or `import {{ a, b }} from \"./m.js\"` of an "
+                                 f"earlier module ({', '.join(known) or 'none'}) can be bundled: {line!r}")
+            if m["default"]:
+                line = f'const {m["default"]} = modules["{m["module"]}"].default;'
+            else:
+                names = [n.strip() for n in m["names"].split(",") if n.strip()]
+                line = "const { " + ", ".join(re.sub(r"\s+as\s+", ": ", n) for n in names) + f' }} = modules["{m["module"]}"];'
+        elif line.startswith("export"):
+            if m := _EXPORT_DECL.match(line):
+                exports.append(m["fn"] or m["var"])
+                line = line[len("export"):].lstrip()
+            elif _EXPORT_DEFAULT.match(line):
+                exports.append("default")
+                line = "const __default = " + _EXPORT_DEFAULT.sub("", line)
+            else:
+                raise ValueError(f"{where}: only `export function|const|let|class name` and `export default` can be bundled: {line!r}")
+        if re.search(r"\bimport\s*\(|\bimport\.meta\b(?!\.url\b)", line):
+            raise ValueError(f"{where}: dynamic import() and import.meta other than import.meta.url cannot be bundled: {line!r}")
+        lines.append(line.replace("import.meta.url", "scriptUrl"))
+    body = "\n".join(lines)
+    returned = ", ".join("default: __default" if e == "default" else e for e in exports)
+    return body + f"\nreturn {{ {returned} }};", exports
+
+
+def classic_bundle(modules: list[tuple[str, str]]) -> str:
+    """A classic (non-module) script that runs the ES *modules* [(file name, source)] in order, each in its
+    own function scope, the last one being the page's entry point. Handles the plain forms these assets use:
+    ``import x from "./m.js"``, ``import { a, b } from "./m.js"``, ``export function/const/let/class``,
+    ``export default``, ``import.meta.url`` (the bundle's own URL: it sits beside the modules). Anything
+    else raises ValueError, so a new kind of import fails the book build instead of breaking the page."""
+    names = [name for name, _ in modules]
+    parts = [f"// Built by coursekit.sphinx_ext from {', '.join(names)} (ES modules) as one classic script:",
+             "// Chromium runs no module script on a page opened from disk (file://). Do not edit: edit those files.",
+             "(function () {",
+             '"use strict";',
+             "const scriptUrl = document.currentScript ? document.currentScript.src : document.baseURI;",
+             "const modules = {};"]
+    for i, (name, source) in enumerate(modules):
+        body, _ = _classic_module(name, source, names[:i])
+        parts += [f"// ---- {name}", f'modules["{name}"] = (function () {{', body, "})();"]
+    parts.append("})();")
+    return "\n".join(parts) + "\n"
 
 
 def _quizzes_from_banks(app: Sphinx, doctree: nodes.document) -> None:
@@ -55,10 +118,10 @@ def _quizzes_from_banks(app: Sphinx, doctree: nodes.document) -> None:
 def _add_quiz_assets(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     if app.builder.format == "html" and MARKER in context.get("body", ""):
         app.add_css_file("coursekit/quiz.css")
-        app.add_js_file("coursekit/quiz-static.js", type="module")
+        app.add_js_file("coursekit/quiz-bundle.js", loading_method="defer")
     elif app.builder.format == "html" and PROGRESS_MARKER in context.get("body", ""):
         app.add_css_file("coursekit/quiz.css")
-        app.add_js_file("coursekit/progress-page.js", type="module")
+        app.add_js_file("coursekit/progress-bundle.js", loading_method="defer")
 
 
 class ProgressDirective(SphinxDirective):
@@ -89,12 +152,14 @@ class ProgressDirective(SphinxDirective):
 
 
 def _copy_assets(app: Sphinx, exception: Exception | None) -> None:
-    # quiz-static.js imports ./quiz.js, so the three files sit together in _static/coursekit/.
+    """quiz.css and the classic scripts, in _static/coursekit/ (the storage key is read from their URL)."""
     if exception is None and app.builder.format == "html":
         target = Path(app.outdir) / "_static" / "coursekit"
         target.mkdir(parents=True, exist_ok=True)
-        for name in ASSET_FILES:
-            shutil.copyfile(ASSETS / name, target / name)
+        shutil.copyfile(ASSETS / "quiz.css", target / "quiz.css")
+        for bundle, sources in BUNDLES.items():
+            modules = [(name, (ASSETS / name).read_text(encoding="utf-8")) for name in sources]
+            (target / bundle).write_text(classic_bundle(modules), encoding="utf-8")
 
 
 TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'

@@ -73,3 +73,62 @@ def open_page(browser, url: str):
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.goto(url, wait_until="networkidle")
     return page
+
+
+PHONE = {"width": 390, "height": 844}  # a phone's viewport, in CSS pixels
+
+# What sticks out past the right edge of the viewport and is not clipped by a scrolling (or overflow-hidden)
+# box or inside a fixed one (the theme's off-canvas drawers): the elements that make the page scroll
+# sideways, innermost first, each named by tag, class, text and the section it is in.
+SIDEWAYS = """async () => {
+  await document.fonts.ready;
+  const width = document.documentElement.clientWidth;
+  const contained = (el) => {
+    for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const cs = getComputedStyle(a);
+      if (cs.position === "fixed" || (a !== el && cs.overflowX !== "visible")) return true;
+    }
+    return false;
+  };
+  const sticksOut = (el) => el.getBoundingClientRect().right > width + 0.5;
+  const offenders = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    if (!sticksOut(el) || el.getBoundingClientRect().width === 0 || contained(el)) continue;
+    if ([...el.children].some(sticksOut)) continue;  // a child is the cause: name the child
+    const section = el.closest("section[id]");
+    offenders.push(`<${el.tagName.toLowerCase()} class="${el.getAttribute("class") || ""}"> to ` +
+      `${Math.round(el.getBoundingClientRect().right)} px: ` +
+      JSON.stringify((el.textContent || "").replace(/\\s+/g, " ").trim().slice(0, 70)) + (section ? ` in #${section.id}` : ""));
+  }
+  return {width, scrollWidth: document.documentElement.scrollWidth, offenders: offenders.slice(0, 8)};
+}"""
+
+# Every box in the article that scrolls sideways on its own, with its scroll sign (the fade of
+# _static/narrow-screens.css) at the start and, after scrolling it to the end, at the end.
+SCROLL_SIGNS = """async () => {
+  const frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const boxes = [...document.querySelectorAll(".bd-article *")].filter((el) => {
+    const x = getComputedStyle(el).overflowX;
+    return (x === "auto" || x === "scroll") && el.scrollWidth > el.clientWidth + 1;
+  });
+  const fade = (el) => ["--ck-fade-start", "--ck-fade-end"].map((p) => parseFloat(getComputedStyle(el).getPropertyValue(p)) || 0);
+  await frame();
+  const before = boxes.map(fade);
+  for (const el of boxes) el.scrollLeft = el.scrollWidth;
+  await frame();
+  const after = boxes.map(fade);
+  for (const el of boxes) el.scrollLeft = 0;
+  return boxes.map((el, i) => ({box: `<${el.tagName.toLowerCase()} class="${el.getAttribute("class") || ""}">`,
+                                 section: (el.closest("section[id]") || {}).id || "", before: before[i], after: after[i]}));
+}"""
+
+
+def phone_page(browser, url: str):
+    """Like :func:`open_page`, at a phone's viewport (its own context: close page.context when done)."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.requests, page.errors = [], []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(url, wait_until="load")  # deferred scripts (the quizzes) have run and stylesheets are in
+    return page

@@ -19,8 +19,9 @@ def test_quiz_assets_only_on_quiz_pages(book):
     for page in all_pages(book):
         text = page.read_text(encoding="utf-8")
         has_quiz = 'data-ck-quiz="' in text
-        assert ("coursekit/quiz-static.js" in text) == has_quiz, page.name
-    assert (book / "_static" / "coursekit" / "quiz.js").exists()
+        assert ("coursekit/quiz-bundle.js" in text) == has_quiz, page.name
+        assert 'type="module"' not in text, f"{page.name}: a module script does not run from disk (file://)"
+    assert (book / "_static" / "coursekit" / "quiz-bundle.js").exists()
     assert 'data-ck-quiz="' in (book / "chapters" / "01_ml_essentials.html").read_text(encoding="utf-8")
 
 

@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from tests.book_server import all_pages, open_page
+from tests.book_server import PHONE, SCROLL_SIGNS, SIDEWAYS, all_pages, open_page, phone_page
 from tests.quiz_driver import answer_by_mouse
 from tests.site_pages import toc_pages
 
@@ -72,6 +72,60 @@ def test_colour_contrast_on_representative_pages(site, rel):
     finally:
         page.context.close()
     assert not failures, f"{rel}:\n" + "\n".join(failures)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("rel", toc_pages())
+def test_page_fits_a_phone(site, rel):
+    """At a 390 px wide viewport the page does not scroll sideways (long inline code and words wrap), and
+    every box in it that scrolls sideways on its own (code, wide output tables) shows that it does: its
+    hidden edge fades, and the fade at the end goes once it is scrolled to the end."""
+    base, chromium = site
+    page = phone_page(chromium, base + rel)
+    try:
+        sideways = page.evaluate(SIDEWAYS)
+        boxes = page.evaluate(SCROLL_SIGNS)
+    finally:
+        page.context.close()
+    assert sideways["scrollWidth"] <= PHONE["width"], (
+        f"{rel} is {sideways['scrollWidth']} px wide at {PHONE['width']} px: " + "; ".join(sideways["offenders"]))
+    unsigned = [f"{b['box']} in #{b['section']}" for b in boxes if not (b["before"][1] > 0 and b["after"][1] == 0)]
+    assert not unsigned, f"{rel}: boxes that scroll sideways with no sign of it: {unsigned[:5]}"
+
+
+@pytest.mark.browser
+def test_placement_plan_fits_a_phone_after_answers(site):
+    """Chapter 00's path (shown only after answers) at 390 px: every column of every row is in view
+    (or its scrolling box shows that it scrolls), and the page does not scroll sideways."""
+    import json
+
+    base, chromium = site
+    page = phone_page(chromium, base + "chapters/00_start_here.html")
+    try:
+        container = page.locator(".ck-quiz").first
+        questions = json.loads(container.locator("script.ck-quiz-data").text_content())["questions"]
+        for i, (q, group) in enumerate(zip(questions[:3], container.get_by_role("group").all())):
+            assert answer_by_mouse(group, q, correct=i != 1).verdict_ok, q["id"]
+        table = container.locator("table.ck-plan-table")
+        table.wait_for(state="visible")
+        hidden = table.evaluate("""(table) => {
+          let box = table.parentElement;  // the nearest box that clips it
+          while (box && getComputedStyle(box).overflowX === "visible") box = box.parentElement;
+          const edge = Math.min(box ? box.getBoundingClientRect().right : Infinity, document.documentElement.clientWidth);
+          const fade = box ? parseFloat(getComputedStyle(box).getPropertyValue("--ck-fade-end")) || 0 : 0;
+          return [...table.querySelectorAll("th, td")].filter((c) => c.getBoundingClientRect().right > edge + 0.5)
+            .map((c) => `${c.closest("tr").dataset.chapter || "header"}: ${c.innerText.trim().slice(0, 30)}`)
+            .filter(() => fade === 0);
+        }""")
+        rows = table.locator("tbody tr").count()
+        sideways = page.evaluate(SIDEWAYS)
+        errors = list(page.errors)
+    finally:
+        page.context.close()
+    assert rows > 10, f"the path has {rows} rows"
+    assert not hidden, f"cells of the path out of view with no sign that they scroll: {hidden[:6]}"
+    assert sideways["scrollWidth"] <= PHONE["width"], "; ".join(sideways["offenders"])
+    assert not errors, errors
 
 
 @pytest.mark.browser

@@ -82,3 +82,51 @@ def test_a_test_wise_learner_scores_near_chance(site, rel):
         page.context.close()
     print(f"{rel}: " + "; ".join(report))
     assert not failures, f"{rel}: a learner who does not read the questions scores too well:\n" + "\n".join(failures)
+
+
+FROM_DISK = "chapters/01_ml_essentials.html"
+
+
+@pytest.mark.browser
+def test_quizzes_and_progress_work_from_disk(book, site):
+    """The book opened from disk (a file:// URL, no server): the quizzes render (a classic script: Chromium
+    runs no module script from file://), a wrong and a right answer show their verdicts, the result is kept
+    in this browser's storage (one key per book folder) and the "Your progress" page shows it."""
+    _, chromium = site
+    page = open_page(chromium, (book / FROM_DISK).as_uri())
+    try:
+        quiz_el = page.locator(".ck-quiz").first
+        assert quiz_el.get_attribute("data-ck-mounted") == "1", f"the quiz did not render from disk: {page.errors}"
+        questions = json.loads(quiz_el.locator("script.ck-quiz-data").text_content())["questions"]
+        group = quiz_el.get_by_role("group").first
+        for correct in (False, True):
+            outcome = answer_by_mouse(group, questions[0], correct=correct)
+            assert outcome.verdict_ok and outcome.feedback_ok, outcome.shown
+        assert page.locator(".ck-quiz-fallback").count() == 0
+        keys = page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('coursekit'))")
+        assert keys == [f"coursekit-progress:{book.as_uri().removeprefix('file://')}/"], keys
+        page.locator(".ck-done-box a").click()  # "Your progress", linked from the chapter's last quiz
+        page.wait_for_load_state("load")
+        assert page.url == (book / "progress.html").as_uri()
+        score = folded(page.locator('tr[data-chapter="01_ml_essentials"] .ck-progress-score').inner_text())
+        assert score.startswith("1 of ") and score.endswith("(1 answered)"), score
+        outside = [u for u in page.requests if not u.startswith((book.as_uri(), "data:", "blob:"))]
+        assert not outside, f"requested from outside the book's folder: {outside}"
+        assert not page.errors, f"console errors from disk: {page.errors}"
+    finally:
+        page.context.close()
+
+
+@pytest.mark.browser
+def test_without_javascript_the_quiz_says_what_it_needs(book, site):
+    """JavaScript off: the quiz's place shows its title and where it works, not a promise it cannot keep."""
+    base, chromium = site
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(base + FROM_DISK, wait_until="load")
+        note = folded(page.locator(".ck-quiz .ck-quiz-fallback").first.inner_text())
+    finally:
+        context.close()
+    assert "needs JavaScript" in note and "off or blocked in this browser" in note, note
+    assert "read this page in the course's HTML book" not in note, note

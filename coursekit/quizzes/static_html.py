@@ -63,6 +63,8 @@ def static_html(quiz_id: str, title: str, questions: list[dict[str, Any]], place
         f'<div class="ck-quiz" data-ck-quiz="{html.escape(quiz_id)}">\n'
         f'<script type="application/json" class="ck-quiz-data">{script_json(data)}</script>\n'
         f'<div class="ck-quiz-fallback"><p><strong>{html.escape(title)}</strong> ({n} question{"s" * (n != 1)}). '
-        "This quiz needs JavaScript: run the cell in Jupyter, or read this page in the course's HTML book.</p></div>\n"
+        "This interactive quiz has not started: it needs JavaScript, which is off or blocked in this browser, "
+        "or which this notebook viewer does not run. It works in the course's HTML book with JavaScript on "
+        "(served or opened from disk), and in Jupyter when its cell runs.</p></div>\n"
         "</div>"
     )
