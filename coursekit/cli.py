@@ -150,4 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--colab", action="store_true", help="print the Colab link")
     p.set_defaults(func=_link)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ImportError as exc:  # a learner's install (coursekit[notebooks]) lacks the maintainers' libraries
+        print(f"coursekit {args.command}: needs {exc.name or 'a library'} that this install lacks. Maintainer "
+              "commands need the pinned environment (pip install -r requirements.txt) or pip install -e '.[maint]'.",
+              file=sys.stderr)
+        return 2

@@ -70,3 +70,24 @@ def test_notebooks_extra_covers_every_import(path):
 def test_name_normalisation():
     assert _name("prometheus_client==0.26") == "prometheus-client"
     assert _name("Scikit_Learn>=1.9 ; python_version>'3'") == "scikit-learn"
+
+
+def test_a_maintainer_command_in_a_learners_install_says_what_to_install(monkeypatch, capsys):
+    """`python -m coursekit exercises` with nbgrader missing (a coursekit[notebooks] install) explains itself."""
+    import builtins
+
+    from coursekit import cli
+
+    real_import = builtins.__import__
+
+    def no_nbgrader(name, *args, **kwargs):
+        if name.startswith("nbgrader"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_nbgrader)
+    for module in [m for m in list(sys.modules) if m.startswith(("nbgrader", "coursekit.notebooks.exercises"))]:
+        monkeypatch.delitem(sys.modules, module)
+    assert cli.main(["exercises", "--check"]) == 2
+    err = capsys.readouterr().err
+    assert "coursekit exercises: needs nbgrader" in err and "pip install -e '.[maint]'" in err
