@@ -84,8 +84,11 @@ def check_training_memory(train_state_gb, min_gpus, *, n_params: float = 13e9, g
     require(gpus == right_gpus, f"{gpus} GPUs would hold the states, but fewer suffice: {right:g} GB / {gpu_gb:g} GB "
                                 "per GPU, rounded up. (Activations come on top in practice, but the task asks for "
                                 "the states alone.)")
+    more = {size: size * n_params / GB for size in (18, 20)}  # fp32 gradients; Megatron-LM fp16 (chapter 03)
     passed(f"{n_params / 1e9:g}B parameters x 16 bytes = {right:g} GB of model states, {right * GB / GiB:.1f} GiB; "
-           f"at least {right_gpus} GPUs of 80 GB, before activations, and only if the states are sharded.")
+           f"at least {right_gpus} GPUs of 80 GB, before activations, and only if the states are sharded. A framework "
+           f"that keeps fp32 gradients needs {more[18]:g} GB ({math.ceil(more[18] / gpu_gb)} GPUs), Megatron-LM in fp16 "
+           f"{more[20]:g} GB ({math.ceil(more[20] / gpu_gb)} GPUs).")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -270,8 +273,8 @@ def check_concurrent_requests(kv_per_request_gib, max_requests, *, kv_cache_byte
                     "(math.floor)."),
         (fits(base_kv, w=0), "You did not subtract the weights: the model's bf16 weights (2 bytes per parameter) "
                              "live in the same GPU memory as the KV cache."),
-        (fits(base_kv, total=gpu_total_mib * MiB), f"You used all of the GPU memory: the server may only use "
-                                                   f"{usable_fraction:.0%} of it."),
+        (fits(base_kv, total=gpu_total_mib * MiB), f"You used all of the GPU memory: the weights and the KV "
+                                                   f"cache may only use {usable_fraction:.0%} of it."),
         (fits(base_kv, total=gpu_total_mib * 1e6 * usable_fraction),
          "You read MiB as 10**6 bytes. nvidia-smi's MiB are 2**20 bytes."),
         (fits(base_kv, w=n_params * 4), "You counted 4 bytes per weight; the weights are bf16, 2 bytes each."),
