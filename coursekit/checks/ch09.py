@@ -357,7 +357,7 @@ SERVICE_METRICS = {  # name: (type, help) exactly as the chapter's service decla
     "model_predictions": "counter",
     "model_score": "histogram",
     "model_input_order_value_eur": "histogram",
-    "model_input_discount_pct": "histogram",
+    "model_input_discount_ratio": "histogram",
     "model_input_channel": "counter",
     "model_info": "gauge",
 }
@@ -377,12 +377,19 @@ def service_exposition() -> str:
                       buckets=[round(0.1 * i, 1) for i in range(1, 10)], registry=registry)
     value = Histogram("model_input_order_value_eur", "Input feature order_value; buckets at the reference deciles",
                       buckets=[25, 35, 45, 55, 65, 75, 90, 110, 140], registry=registry)
-    discount = Histogram("model_input_discount_pct", "Input feature discount_pct; buckets at the reference deciles",
-                         buckets=[2.6, 4.3, 5.8, 7.3, 8.9, 10.8, 12.9, 15.9, 20.4], registry=registry)
+    discount = Histogram("model_input_discount_ratio",
+                         "Input feature discount_pct / 100; buckets at the reference deciles",
+                         buckets=[0.026, 0.043, 0.058, 0.073, 0.089, 0.108, 0.129, 0.159, 0.204], registry=registry)
     channel = Counter("model_input_channel", "Orders by input feature channel", ["channel"], registry=registry)
     info = Gauge("model_info", "The model version this process serves (always 1)", ["model_version"],
                  registry=registry)
     info.labels(model_version="returns-lr:1.0.0").set(1)
+    for code in ("200", "422", "500"):          # every known label value exists from the start, at 0
+        requests.labels(code=code)
+    for label in ("kept", "returned"):
+        predictions.labels(predicted_class=label)
+    for name in ("web", "ios", "android"):
+        channel.labels(channel=name)
     X, _ = orders(20, np.random.default_rng(5))
     for i, row in X.iterrows():
         latency.observe(0.004 + 0.001 * (i % 3))
@@ -391,7 +398,7 @@ def service_exposition() -> str:
         predictions.labels(predicted_class="returned" if p >= 0.5 else "kept").inc()
         score.observe(p)
         value.observe(row["order_value"])
-        discount.observe(row["discount_pct"])
+        discount.observe(row["discount_pct"] / 100)
         channel.labels(channel=row["channel"]).inc()
     requests.labels(code="422").inc()
     text = generate_latest(registry).decode()
@@ -578,7 +585,7 @@ def check_alert_rules(rules_yaml, reference_share: float) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# Task 4: a monitoring plan under a 30-day label delay
+# Task 4: a monitoring plan when the first labels arrive 30 days late
 # --------------------------------------------------------------------------------------------------
 
 LAYERS = ("service", "data", "prediction", "business")
@@ -612,7 +619,8 @@ def check_monitoring_plan(plan, justification, label_delay_days: int = 30, min_w
                               "true outcome: that is a label, which arrives late.")
         if item["needs_labels"] and days < label_delay_days:
             raise CheckFailed(f"plan[{i}] ({item['signal']!r}) needs labels but is available after {days:g} days: "
-                              f"labels arrive {label_delay_days} days after the prediction, so it cannot be sooner.")
+                              f"the first labels arrive {label_delay_days} days after the prediction, so it cannot be "
+                              "sooner.")
         if item["layer"] in ("data", "prediction") and item["alert"] == "page":
             raise CheckFailed(f"plan[{i}] ({item['signal']!r}) pages on a {item['layer']} signal. Drift is not "
                               "something on-call can fix at night (a rollback does not change the inputs): route it "

@@ -361,8 +361,12 @@ def _z(confidence: float) -> float:
 
 
 def check_promotion_policy(policy, justification, *, disagreement: float = 0.15, max_rows: int = 20_000,
-                           target_gain: float = 0.02, min_margin: float = 0.005) -> None:
-    """Check the open task's gate policy against the stated requirements, and that the justification says why."""
+                           target_gain: float = 0.02, min_margin: float = 0.005, power: float = 0.80) -> None:
+    """Check the open task's gate policy against the stated requirements, and that the justification says why.
+
+    A challenger truly `target_gain` better must be promoted with probability `power`: the gate promotes when the
+    interval's low end is above the margin, and that low end scatters around `target_gain - half-width`.
+    """
     require_done(policy, "policy")
     require_done(justification, "justification")
     require(isinstance(policy, Mapping), f"`policy` should be a dict with the keys margin, confidence, min_eval_rows "
@@ -393,14 +397,18 @@ def check_promotion_policy(policy, justification, *, disagreement: float = 0.15,
     require(float(rows).is_integer() and rows > 0, f"min_eval_rows = {rows:g} should be a positive whole number of rows.")
     require(rows <= max_rows, f"min_eval_rows = {rows:,.0f}, but only {max_rows:,} labelled evaluation rows exist. Lower "
                               "the confidence or raise the margin, within the limits, until it fits.")
-    z = _z(confidence)
-    half_width = z * math.sqrt(disagreement / rows)
+    z, z_power = _z(confidence), NormalDist().inv_cdf(power)
+    se = math.sqrt(disagreement / rows)                      # standard error of the paired difference
+    half_width = z * se
     room = target_gain - margin
-    need = math.ceil(z * z * disagreement / room ** 2)
-    require(half_width < room,
-            f"At {rows:,.0f} rows and {confidence:.0%} confidence the interval is about ±{half_width:.4f}, so a challenger "
-            f"that is truly {target_gain} better would have its low end near {target_gain - half_width:.4f}, not above "
-            f"the margin {margin:g}: it could not be promoted. You need at least {need:,} rows, or a smaller margin.")
+    need = math.ceil((z + z_power) ** 2 * disagreement / room ** 2)
+    promoted = NormalDist().cdf(room / se - z)               # chance that the low end clears the margin
+    require(rows >= need,
+            f"At {rows:,.0f} rows and {confidence:.0%} confidence the interval is about ±{half_width:.4f}. "
+            f"A challenger that is truly {target_gain} better has its low end at about "
+            f"{target_gain - half_width:.4f} on average, so it clears the margin {margin:g} in only about "
+            f"{promoted:.0%} of evaluations; the policy asks for {power:.0%}. You need at least {need:,} rows, or a "
+            "smaller margin.")
 
     require(isinstance(justification, str), f"`justification` should be text; it is a {type(justification).__name__}.")
     words = prose_words(justification)
@@ -411,5 +419,6 @@ def check_promotion_policy(policy, justification, *, disagreement: float = 0.15,
     require(len(covered) >= 3, "Your justification should explain at least three of: " + ", ".join(_TOPICS)
             + (f". It covers only {', '.join(covered)}." if covered else ". It covers none of them."))
     passed(f"margin {margin:g}, {confidence:.0%} confidence, {rows:,.0f} rows: interval ±{half_width:.4f}, so a "
-           f"{target_gain} gain clears the margin (minimum {need:,} rows); {resamples:,.0f} resamples. Justification "
-           f"covers {', '.join(covered)}.")
+           f"challenger truly {target_gain} better is promoted in about {promoted:.0%} of evaluations ({power:.0%} "
+           f"power needs at least {need:,} rows); {resamples:,.0f} resamples. Justification covers "
+           f"{', '.join(covered)}.")
