@@ -1,11 +1,12 @@
 # Quick start: `make book` builds the HTML book, `make test` runs every test.
 # Both create the virtual environment .venv from requirements.txt first (once, and again when it changes).
 PYTHON ?= python3
+OTHER_PYTHON ?= python3.12
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lab linkcheck book book-without-solutions test test-other-blas refresh exercises bench
+.PHONY: help venv lab linkcheck book book-without-solutions test test-other-blas test-other-python refresh exercises bench serve
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 26
@@ -34,6 +35,12 @@ test: $(STAMP)  ## every test, with the network cut (banks, checks, exercises, s
 
 test-other-blas: $(STAMP)  ## strict nbval of chapters and solutions again, under another OpenBLAS kernel than this CPU's
 	$(PY) -m coursekit.blas run $(PY) -m coursekit.offline $(PY) -m pytest chapters solutions
+
+test-other-python:  ## strict nbval of chapters and solutions on $(OTHER_PYTHON) (Colab's Python), in .venv-other
+	@command -v $(OTHER_PYTHON) >/dev/null || { echo "$(OTHER_PYTHON) not found: install it, or run make test-other-python OTHER_PYTHON=python3.13"; exit 1; }
+	test -x .venv-other/bin/python || $(OTHER_PYTHON) -m venv .venv-other
+	.venv-other/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	.venv-other/bin/python -m coursekit.offline .venv-other/bin/python -m pytest chapters solutions
 
 refresh: $(STAMP)  ## re-execute chapters and solutions in place, regenerate exercises
 	$(PY) -m coursekit refresh
