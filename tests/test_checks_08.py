@@ -25,7 +25,7 @@ def test_parse_quantity_units():
 def test_hadolint_findings_reads_text_and_reports_rules():
     findings = ch08.hadolint_findings("FROM python:latest\n")
     assert [f["code"] for f in findings] == ["DL3007"]
-    assert ch08.hadolint_findings("FROM python:3.11-slim-bookworm\nUSER 10001\n") == []
+    assert ch08.hadolint_findings("FROM python:3.11-slim-trixie\nUSER 10001\n") == []
 
 
 def test_validate_manifest_reports_the_path():
@@ -39,12 +39,12 @@ def test_validate_manifest_reports_the_path():
 # ------------------------------------------------------------------------------------ task 1: Dockerfile
 
 GOOD_DOCKERFILE = """\
-FROM python:3.11-slim-bookworm AS deps
+FROM python:3.11-slim-trixie AS deps
 RUN python -m venv /opt/venv
 COPY requirements.txt /tmp/requirements.txt
 RUN /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
 
-FROM python:3.11-slim-bookworm
+FROM python:3.11-slim-trixie
 COPY --from=deps /opt/venv /opt/venv
 WORKDIR /app
 COPY service.py ./
@@ -55,7 +55,7 @@ CMD ["uvicorn", "service:app", "--host", "0.0.0.0", "--port", "8080"]
 """
 
 SINGLE_STAGE = """\
-FROM python:3.11-slim-bookworm
+FROM python:3.11-slim-trixie
 WORKDIR /app
 COPY requirements.txt service.py ./
 RUN pip install --no-cache-dir -r requirements.txt
@@ -64,12 +64,12 @@ CMD ["uvicorn", "service:app", "--host", "0.0.0.0", "--port", "8080"]
 """
 
 CHAPTER_STYLE = """\
-FROM python:3.11-slim-bookworm AS deps
+FROM python:3.11-slim-trixie AS deps
 RUN python -m venv /opt/venv
 COPY requirements.txt /tmp/requirements.txt
 RUN /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
 
-FROM python:3.11-slim-bookworm AS server
+FROM python:3.11-slim-trixie AS server
 RUN useradd --system --no-log-init --uid 10001 --no-create-home model
 COPY --from=deps /opt/venv /opt/venv
 WORKDIR /app
@@ -122,8 +122,8 @@ def test_dockerfile_broken_one_lists_hadolint_findings_with_hints():
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ("python:3.11-slim-bookworm\nCOPY", "python:3.11-bookworm\nCOPY", "full image with compilers"),
-    ("python:3.11-slim-bookworm\nCOPY", "python:3.11-alpine3.20\nCOPY", "musl"),
+    ("python:3.11-slim-trixie\nCOPY", "python:3.11-trixie\nCOPY", "full image with compilers"),
+    ("python:3.11-slim-trixie\nCOPY", "python:3.11-alpine3.20\nCOPY", "musl"),
     ("USER 10001:10001\n", "", "no USER instruction"),
     ('"--host", "0.0.0.0", ', "", "default is 127.0.0.1"),
     ('"0.0.0.0"', '"127.0.0.1"', "own loopback"),

@@ -245,8 +245,8 @@ def check_probes(liveness, readiness) -> None:
     if failing:
         raise CheckFailed(
             f"liveness returned {liveness(dict(failing[0]))} for {failing[0]}. During a graceful shutdown the "
-            "process is still healthy; failing liveness gets it killed before in-flight requests finish. Take it "
-            "out of traffic with readiness instead.")
+            "process is still healthy: liveness only says whether it answers, and a liveness failure asks for a "
+            "restart, not for less traffic. Keep liveness at 200 and let readiness report the shutdown.")
     for state in _STATES:
         ready = _status(readiness, state, "readiness")
         should = state["model_loaded"] and state["warmed_up"] and not state["shutting_down"]
@@ -258,9 +258,11 @@ def check_probes(liveness, readiness) -> None:
                 raise CheckFailed(f"readiness returned 200 for {state}: the first real requests would pay the "
                                   "warm-up cost (in chapter 07 the first call was many times slower). Return 503 "
                                   "until the warm-up is done.")
-            raise CheckFailed(f"readiness returned 200 for {state}: during a rolling update the pod would keep "
-                              "getting new requests after SIGTERM and drop them when it exits. Fail readiness "
-                              "while shutting down, so it is removed from the Service endpoints first.")
+            raise CheckFailed(f"readiness returned 200 for {state}: a pod that is shutting down should not report "
+                              "that it can take new work. (Kubernetes already removes a deleted pod from the Service "
+                              "endpoints, whatever its readiness says; a server that keeps listening while it "
+                              "drains, and anything that checks the pod directly, should see it go too.) Return 503 "
+                              "while shutting down.")
         if ready == 503 and should:
             raise CheckFailed(f"readiness returned 503 for {state}: the model is loaded and warmed up and the pod "
                               "is not shutting down, so it should be ready (200). Otherwise it never gets traffic.")
@@ -299,10 +301,12 @@ def check_batching_choice(max_batch_size, max_wait_ms, justification, measured, 
             f"need {needed:,.0f} ({headroom:g} × the {peak_rps:,.0f} req/s peak, so that losing a replica or a "
             "traffic spike does not overload the rest). Allow bigger batches.")
     if not row["night_p99_ms"] <= slo_p99_ms:
+        peak_note = (f" At peak it passes ({row['peak_p99_ms']:g} ms): a load test at peak alone would have approved "
+                     "it." if row["peak_p99_ms"] <= slo_p99_ms else "")
         raise CheckFailed(
             f"At night this setting has a p99 of {row['night_p99_ms']:g} ms, above the {slo_p99_ms:g} ms SLO. With "
             f"little traffic, batches never fill, so requests wait out most of the {wait:g} ms max wait. Choose a "
-            "shorter max wait.")
+            f"shorter max wait.{peak_note}")
     if not row["peak_p99_ms"] <= slo_p99_ms:
         raise CheckFailed(
             f"At peak this setting has a p99 of {row['peak_p99_ms']:g} ms, above the {slo_p99_ms:g} ms SLO: waiting "

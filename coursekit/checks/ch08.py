@@ -120,8 +120,8 @@ def hadolint_findings(dockerfile: str) -> list[dict]:
 
 _HADOLINT_HINTS = {
     "DL1000": "hadolint could not parse a line: check the instruction names and the JSON arrays.",
-    "DL3006": "tag the base image (e.g. python:3.11-slim-bookworm), never an untagged name.",
-    "DL3007": "`latest` changes under you: pin a release tag such as python:3.11-slim-bookworm.",
+    "DL3006": "tag the base image (e.g. python:3.11-slim-trixie), never an untagged name.",
+    "DL3007": "`latest` changes under you: pin a release tag such as python:3.11-slim-trixie.",
     "DL3008": "unpinned apt packages: this service needs none (every dependency ships a wheel), so delete the "
               "apt-get line rather than pin gcc.",
     "DL3009": "apt lists left in the layer: again, the simplest fix is to drop apt-get altogether.",
@@ -205,10 +205,10 @@ def check_dockerfile(dockerfile) -> None:
         raise CheckFailed(f"The final image is based on `{base}`. Alpine uses musl: many packages now ship "
                           "musllinux wheels, but not all do (pip then compiles them, with compilers in the image), "
                           "and musl's allocator and threading behave differently. For numeric Python the glibc "
-                          "slim images are the safer default: use one such as python:3.11-slim-bookworm.")
+                          "slim images are the safer default: use one such as python:3.11-slim-trixie.")
     if "slim" not in tag and "distroless" not in name:
         raise CheckFailed(f"The final image is based on `{base}`, the full image with compilers and build tools. "
-                          "Base the runtime stage on a slim image such as python:3.11-slim-bookworm (build tools, "
+                          "Base the runtime stage on a slim image such as python:3.11-slim-trixie (build tools, "
                           "if you ever need them, belong in a separate build stage).")
 
     for stage in chain:
