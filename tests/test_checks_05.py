@@ -24,7 +24,7 @@ from coursekit.checks import CheckFailed, NotDoneYet, ch05  # noqa: E402
 
 logging.getLogger("mlflow").setLevel(logging.WARNING)
 
-PARAMS = {"penalty": "l2", "alpha": 0.001, "epochs": 4}
+PARAMS = {"penalty": "l2", "eta0": 0.01, "epochs": 4}
 HISTORY = [0.9, 0.6, 0.45, 0.4]
 FINAL = {"val_roc_auc": 0.81, "val_recall": 0.69}
 TAGS = {"owner": "storage-sre"}
@@ -108,12 +108,12 @@ def test_metric_logged_as_param(store):
 
 def test_missing_param(store):
     with pytest.raises(CheckFailed, match="no parameter `epochs`"):
-        check_run(log_run(params={"penalty": "l2", "alpha": 0.001}))
+        check_run(log_run(params={"penalty": "l2", "eta0": 0.01}))
 
 
 def test_wrong_param_value(store):
-    with pytest.raises(CheckFailed, match="Parameter `alpha` is '0.01'"):
-        check_run(log_run(params={**PARAMS, "alpha": 0.01}))
+    with pytest.raises(CheckFailed, match="Parameter `eta0` is '0.1'"):
+        check_run(log_run(params={**PARAMS, "eta0": 0.1}))
 
 
 def test_no_metric_history(store):
