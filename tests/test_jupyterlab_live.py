@@ -1,12 +1,18 @@
-"""The live quiz in JupyterLab, end to end: a real JupyterLab server on 127.0.0.1 serving a temp copy of
-chapter 01, headless Chromium, a real kernel. The quiz cell runs, the anywidget renders, one question
-answered wrong then right shows the bank's feedback, and the SAME kernel then reads the clicked answers
-back from the widget's ``responses`` and ``score``.
+"""The live quiz in JupyterLab and in Jupyter Notebook 7, end to end: a real Jupyter server on 127.0.0.1
+serving a temp copy of chapter 01, headless Chromium, a real kernel. The test runs once per front end (each
+with a server of its own): JupyterLab (``python -m jupyterlab``, the notebook at ``/lab/tree/...``) and
+Notebook 7 (``python -m notebook``, the notebook at ``/notebooks/...``). Notebook 7 is built from JupyterLab's
+components: with ``JupyterNotebookApp.expose_app_in_browser`` it exposes its application as
+``window.jupyterapp`` too, its shell lists the open notebook panel under ``widgets('main')``, and it has the
+same ``notebook:run-cell`` command, so one page driver serves both. The quiz cell runs, the anywidget
+renders, one question answered wrong then right shows the bank's feedback, and the SAME kernel then reads
+the clicked answers back from the widget's ``responses`` and ``score``.
 
 Everything the server, kernel and browser write goes to temp folders (HOME, Jupyter config/data/runtime,
 IPython, matplotlib, XDG); nothing reaches for the network (update check, news and the PyPI extension
 manager are off, and the page may load only from the server), so this passes under
-``python -m coursekit.offline``. JUPYTER_DATA_DIR is isolated, yet JupyterLab still finds the prebuilt
+``python -m coursekit.offline``. Notebook 7 loads the jupyterlab server extension as well, so the same
+LabApp settings reach it. JUPYTER_DATA_DIR is isolated, yet both front ends still find the prebuilt
 widget extensions (anywidget, jupyterlab_widgets): jupyter_core always searches
 ``sys.prefix/share/jupyter/labextensions`` after the data dir.
 """
@@ -52,18 +58,37 @@ pytestmark = [pytest.mark.browser,
 # --------------------------------------------------------------------------- the server
 
 
+@dataclass(frozen=True)
+class FrontEnd:
+    id: str  # the test's parameter id
+    name: str  # what window.jupyterapp.name says
+    module: str  # `python -m MODULE` starts the server with this front end
+    app_class: str  # the server extension app whose expose_app_in_browser sets window.jupyterapp
+    open_url: str  # the page showing one notebook, relative to the server's base URL
+
+    def url(self, server: Server) -> str:
+        return server.base + self.open_url.format(path=server.notebook, token=server.token)
+
+
+JUPYTERLAB = FrontEnd("jupyterlab", "JupyterLab", "jupyterlab", "LabApp", "lab/tree/{path}?reset&token={token}")
+NOTEBOOK7 = FrontEnd("notebook7", "Jupyter Notebook", "notebook", "JupyterNotebookApp",
+                     "notebooks/{path}?token={token}")
+FRONT_ENDS = [JUPYTERLAB, NOTEBOOK7]
+
+
 @dataclass
-class Lab:
+class Server:
     token: str
     runtime: Path  # the server's JUPYTER_RUNTIME_DIR: its info file and the kernels' connection files
     log: Path
     notebook: str  # the copy's path relative to the server's root
+    front_end: FrontEnd = JUPYTERLAB
     base: str = ""  # http://127.0.0.1:PORT/ once the server answers
     kernel_pids: list[int] = field(default_factory=list)  # stopped at teardown if the server left them
 
     def tail(self, lines: int = 40) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
-        return "\n--- JupyterLab server log (tail) ---\n" + "\n".join(text.splitlines()[-lines:])
+        return f"\n--- {self.front_end.name} server log (tail) ---\n" + "\n".join(text.splitlines()[-lines:])
 
     def api(self, path: str, method: str = "GET"):
         request = urllib.request.Request(self.base + path, method=method, data=b"" if method == "POST" else None,
@@ -109,18 +134,23 @@ def stop_pid(pid: int, timeout: float = 10) -> None:
             time.sleep(0.1)
 
 
+Lab = Server  # the name this class had when the test knew JupyterLab only
+
+
 @contextmanager
-def running_lab(tmp_path: Path, notebook: Path) -> Iterator[Lab]:
-    """JupyterLab on 127.0.0.1 (a port the OS picks, read back from the server's info file), a random token,
-    serving a temp folder that holds a copy of *notebook*; shut down, kernel included, on exit."""
+def running_server(tmp_path: Path, notebook: Path, front_end: FrontEnd = JUPYTERLAB) -> Iterator[Server]:
+    """A Jupyter server with *front_end* on 127.0.0.1 (a port the OS picks, read back from the server's info
+    file), a random token, serving a temp folder that holds a copy of *notebook*; shut down, kernel included,
+    on exit."""
     work = tmp_path / "notebooks"
     work.mkdir()
     shutil.copy(notebook, work / notebook.name)  # the server and kernel only ever see this copy
     env = isolated_env(tmp_path)
-    server = Lab(env["JUPYTER_TOKEN"], Path(env["JUPYTER_RUNTIME_DIR"]), tmp_path / "server.log", notebook.name)
-    cmd = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0",
+    server = Server(env["JUPYTER_TOKEN"], Path(env["JUPYTER_RUNTIME_DIR"]), tmp_path / "server.log", notebook.name,
+                    front_end)
+    cmd = [sys.executable, "-m", front_end.module, "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0",
            "--ServerApp.port_retries=0", "--ServerApp.open_browser=False", f"--ServerApp.root_dir={work}",
-           "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run cells through JupyterLab's commands
+           f"--{front_end.app_class}.expose_app_in_browser=True",  # window.jupyterapp: run cells by its commands
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
            "--LabApp.news_url=None", "--LabApp.extension_manager=readonly"]
     if os.geteuid() == 0:
@@ -133,7 +163,7 @@ def running_lab(tmp_path: Path, notebook: Path) -> Iterator[Lab]:
         deadline = time.monotonic() + SERVER_START
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited with code {proc.returncode} before serving" + server.tail())
+                pytest.fail(f"{front_end.name} exited with code {proc.returncode} before serving" + server.tail())
             try:
                 server.base = f"http://127.0.0.1:{json.loads(info.read_text())['port']}/"
                 server.api("api/status")
@@ -141,7 +171,7 @@ def running_lab(tmp_path: Path, notebook: Path) -> Iterator[Lab]:
             except (ValueError, KeyError, OSError):
                 pass  # no info file yet, half written, or the server not answering yet
             if time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not answer within {SERVER_START} s" + server.tail())
+                pytest.fail(f"{front_end.name} did not answer within {SERVER_START} s" + server.tail())
             time.sleep(0.2)
         yield server
     finally:
@@ -162,13 +192,19 @@ def running_lab(tmp_path: Path, notebook: Path) -> Iterator[Lab]:
             stop_pid(pid)
 
 
-@pytest.fixture
-def lab(tmp_path):
-    with running_lab(tmp_path, NOTEBOOK) as server:
+def running_lab(tmp_path: Path, notebook: Path):
+    """JupyterLab's server (tests/test_placement_jupyterlab.py uses this name)."""
+    return running_server(tmp_path, notebook, JUPYTERLAB)
+
+
+@pytest.fixture(params=FRONT_ENDS, ids=[f.id for f in FRONT_ENDS])
+def lab(request, tmp_path):
+    with running_server(tmp_path, NOTEBOOK, request.param) as server:
         yield server
 
 
-# --------------------------------------------------------------------------- the page (JupyterLab's own API)
+# --------------------------------------------------------------------------- the page (the front end's own API)
+# JupyterLab's and Notebook 7's application objects have the same shell and command API for these.
 
 PANEL = """(path) => {
   const app = window.jupyterapp;
@@ -228,12 +264,13 @@ def wait_js(page, lab: Lab, predicate: str, arg, timeout: float, what: str):
 
 
 def run_cells(page, lab: Lab) -> list[dict]:
-    """Run CELLS one after the other with JupyterLab's notebook:run-cell; return the last one's outputs."""
+    """Run CELLS one after the other with the front end's notebook:run-cell; return the last one's outputs."""
     for cell_id in CELLS:
         page.evaluate(RUN_CELL, [lab.notebook, cell_id])
         done = wait_js(page, lab, CELL_DONE, [lab.notebook, cell_id], CELL_RUN, f"cell {cell_id!r} ran")
         raised = [f"{o['ename']}: {o['evalue']}" for o in done["outputs"] if o.get("output_type") == "error"]
-        assert done["ok"] and not raised, f"cell {cell_id!r} failed in JupyterLab: {done.get('error')} {raised}"
+        assert done["ok"] and not raised, \
+            f"cell {cell_id!r} failed in {lab.front_end.name}: {done.get('error')} {raised}"
     return done["outputs"]
 
 
@@ -312,7 +349,7 @@ def markdown_text(md: str) -> str:
     return squeezed(re.sub(r"[`*]", "", md))
 
 
-def test_live_quiz_in_jupyterlab_answers_and_syncs_to_the_kernel(lab, tmp_path):
+def test_live_quiz_answers_and_syncs_to_the_kernel(lab, tmp_path):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
@@ -343,9 +380,11 @@ def test_live_quiz_in_jupyterlab_answers_and_syncs_to_the_kernel(lab, tmp_path):
             page.on("pageerror", lambda e: errors.append(f"page error: {e.message}\n{e.stack}"))
             page.on("request", lambda r: None if r.url.startswith((lab.base, "data:", "blob:"))
                     else outside.append(r.url))
-            page.goto(f"{lab.base}lab/tree/{lab.notebook}?reset&token={lab.token}")
+            page.goto(lab.front_end.url(lab))
             wait_js(page, lab, KERNEL_IDLE, lab.notebook, KERNEL_READY, "the notebook opened with an idle kernel")
             t_open = time.monotonic()
+            app = page.evaluate("() => ({name: window.jupyterapp.name, version: window.jupyterapp.version})")
+            assert app["name"] == lab.front_end.name, f"expected {lab.front_end.name}, the page runs {app}"
 
             outputs = run_cells(page, lab)
             t_run = time.monotonic()
@@ -389,7 +428,7 @@ def test_live_quiz_in_jupyterlab_answers_and_syncs_to_the_kernel(lab, tmp_path):
         finally:
             browser.close()
 
-    print(f"\nJupyterLab up and kernel idle {t_open - t0:.1f} s, cells {t_run - t_open:.1f} s, "
+    print(f"\n{app['name']} {app['version']} up and kernel idle {t_open - t0:.1f} s, cells {t_run - t_open:.1f} s, "
           f"quiz answered and read back {t_quiz - t_run:.1f} s")
     assert not outside, f"the page requested from outside the server: {outside}"
     from_quiz = [e for e in errors if FROM_THE_QUIZ.search(e)]
