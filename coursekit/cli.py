@@ -8,11 +8,17 @@ from pathlib import Path
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from coursekit.notebooks import exercises
+    from coursekit.notebooks import exercises, exports
     from coursekit.notebooks.refresh import RefreshError, executed_notebooks, refresh
 
     paths = [Path(p).resolve() for p in args.paths] or executed_notebooks()
     status = 0
+    try:  # first, so that the solutions run against the chapter code they reuse
+        for path in exports.generate():
+            print(f"regenerated: coursekit/exports/{path.name}")
+    except exports.ExportError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     for path in paths:
         try:
             print(f"{'updated' if refresh(path) else 'unchanged'}: {path.name}", flush=True)
@@ -24,17 +30,32 @@ def _refresh(args: argparse.Namespace) -> int:
     return status
 
 
+def _generated(module, folder: str, command: str, check: bool) -> int:
+    """Regenerate files that *module* derives from notebooks, or (*check*) only list those out of date."""
+    if check:
+        stale = module.stale()
+        for path in stale:
+            print(f"out of date: {folder}/{path.name} (run: python -m coursekit {command})", file=sys.stderr)
+        return 1 if stale else 0
+    for path in module.generate():
+        print(f"regenerated: {folder}/{path.name}")
+    return 0
+
+
 def _exercises(args: argparse.Namespace) -> int:
     from coursekit.notebooks import exercises
 
-    if args.check:
-        stale = exercises.stale()
-        for path in stale:
-            print(f"out of date: exercises/{path.name} (run: python -m coursekit exercises)", file=sys.stderr)
-        return 1 if stale else 0
-    for path in exercises.generate():
-        print(f"regenerated: exercises/{path.name}")
-    return 0
+    return _generated(exercises, "exercises", "exercises", args.check)
+
+
+def _exports(args: argparse.Namespace) -> int:
+    from coursekit.notebooks import exports
+
+    try:
+        return _generated(exports, "coursekit/exports", "exports", args.check)
+    except exports.ExportError as exc:
+        print(exc, file=sys.stderr)
+        return 1
 
 
 def _banks(args: argparse.Namespace) -> int:
@@ -120,12 +141,16 @@ def _link(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("refresh", help="re-execute chapters and solutions in place, then regenerate exercises")
+    p = sub.add_parser("refresh", help="regenerate exports, re-execute chapters and solutions in place, then regenerate "
+                                       "exercises")
     p.add_argument("paths", nargs="*", help="notebooks (default: all chapters and solutions)")
     p.set_defaults(func=_refresh)
     p = sub.add_parser("exercises", help="regenerate exercises/ from solutions/")
     p.add_argument("--check", action="store_true", help="only report exercises that are out of date")
     p.set_defaults(func=_exercises)
+    p = sub.add_parser("exports", help="write coursekit/exports/chNN.py from the chapter cells tagged `export`")
+    p.add_argument("--check", action="store_true", help="only report modules that are out of date")
+    p.set_defaults(func=_exports)
     p = sub.add_parser("banks", help="validate every quiz bank and lint it for answer cues (length, position, wording)")
     p.add_argument("--report", action="store_true", help="also print what each test-wise strategy scores per bank")
     p.set_defaults(func=_banks)

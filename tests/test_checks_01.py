@@ -16,7 +16,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
-from coursekit.checks import CheckFailed, NotDoneYet, ch01
+from coursekit.checks import NotDoneYet, ch01
+from tests.support.checks import fails
 
 # ------------------------------------------------------------------------------------------ data
 
@@ -94,14 +95,6 @@ def best_threshold(scored_val):
 JUSTIFICATION = ("A threshold this low flags at least 90% of the failing disks on validation, so recall meets the "
                  "requirement; precision is about 0.48, so half the alerts are false alarms, which is cheap "
                  "compared with losing data.")
-
-
-def fails(check, *args, match: str, **kwargs):
-    """Run *check*; it must fail with CheckFailed (not NotDoneYet) and a message containing *match*."""
-    with pytest.raises(CheckFailed, match=match) as info:
-        check(*args, **kwargs)
-    assert not isinstance(info.value, NotDoneYet), f"expected a diagnosis, got 'not done yet': {info.value}"
-    return str(info.value)
 
 
 # ------------------------------------------------------------------------------------------ task 1

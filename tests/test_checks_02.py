@@ -13,21 +13,8 @@ import pandas as pd
 import pytest
 import skops.io as sio
 
-from coursekit.checks import CheckFailed, NotDoneYet, ch02
-
-
-def fails(check, *args, match: str, **kwargs) -> str:
-    with pytest.raises(CheckFailed, match=match) as err:
-        check(*args, **kwargs)
-    assert not isinstance(err.value, NotDoneYet), f"expected a diagnosis, got 'not done yet': {err.value}"
-    return str(err.value)
-
-
-def passes(check, capsys, *args, **kwargs) -> str:
-    check(*args, **kwargs)
-    out = capsys.readouterr().out
-    assert out.startswith("✔"), out
-    return out
+from coursekit.checks import NotDoneYet, ch02
+from tests.support.checks import fails, passes
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,9 @@ import math
 import pytest
 
 from coursekit.checks import CheckFailed, NotDoneYet, ch03
+from tests.support.checks import fails_with
 
 KiB, MiB, GiB, GB = 2**10, 2**20, 2**30, 10**9
-
-
-def fails_with(check, *args, match: str, exc=CheckFailed):
-    with pytest.raises(exc) as info:
-        check(*args)
-    assert match.lower() in str(info.value).lower(), f"message was: {info.value}"
-    return str(info.value)
 
 
 # --------------------------------------------------------------------------------------------------

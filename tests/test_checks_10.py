@@ -9,7 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coursekit.checks import CheckFailed, NotDoneYet, ch10
+from coursekit.checks import NotDoneYet, ch10
+from coursekit.checks._answers.ch10 import directional_violations as reference_directional
+from coursekit.exports.ch10 import paired_bootstrap
+from tests.support.checks import fails
 
 RANKING_TEAM = {
     "Data": ["automated", "automated", "manual", "automated", "manual", "manual", "automated"],
@@ -18,14 +21,6 @@ RANKING_TEAM = {
     "Monitoring": ["automated", "manual", "none", "manual", "none", "none", "manual"],
 }
 RIGHT_SECTIONS = {"Data": 5.5, "Model": 3.5, "Infrastructure": 6.0, "Monitoring": 2.5}
-
-
-def fails(check, *args, match: str, **kwargs) -> str:
-    """Run *check*; it must fail with CheckFailed (not NotDoneYet) and a message containing *match*."""
-    with pytest.raises(CheckFailed, match=match) as info:
-        check(*args, **kwargs)
-    assert not isinstance(info.value, NotDoneYet), f"expected a diagnosis, got 'not done yet': {info.value}"
-    return str(info.value)
 
 
 def scores(points: dict[str, float]) -> dict[str, float]:
@@ -106,9 +101,16 @@ def right_directional(model, X, feature, delta):
 def test_toy_counts_separate_the_mistakes():
     """The wavy test model gives a different count for each typical mistake, so each gets its own message."""
     X = ch10._toy_rows()
-    counts = {how: ch10._count(ch10._WAVY, X, "load", 0.5, how) for how in ("right", "increases", "labels", "multiply")}
+    counts = {how: ch10._violations_with_mistake(ch10._WAVY, X, "load", 0.5, how)
+              for how in ("increases", "labels", "multiply")}
+    counts["right"] = reference_directional(ch10._WAVY, X, "load", 0.5)
     assert len(set(counts.values())) == 4 and 0 < counts["right"] < len(X)
-    assert ch10._count(ch10._WAVY, X, "load", 0.2) != counts["right"]
+    assert reference_directional(ch10._WAVY, X, "load", 0.2) != counts["right"]
+    assert right_directional(ch10._WAVY, X, "load", 0.5) == counts["right"]
+
+
+def test_directional_handed_the_answer_key_says_so():
+    fails(ch10.check_directional_violations, reference_directional, match="reference implementation; write your own")
 
 
 def test_directional_not_done():
@@ -253,13 +255,22 @@ def make_gate(*, paired=True, tails=None, reverse=False, decide=None, seeded=Tru
 
 
 def test_constructed_cases_have_the_intended_answers():
+    """Each constructed case is unambiguous (moved here from the check, which asserted it on every learner's run)."""
     for args, margin, want in [((2000, 0.08, 0.75, 1), 0.01, "promote"), ((2000, 0.08, 0.25, 2), 0.01, "reject"),
                                ((2000, 0.10, 0.525, 3), 0.0, "undecided"), ((2000, 0.04, 0.625, 4), 0.025, "reject")]:
         y, a, b = ch10._constructed_case(*args)
         low, high = ch10._reference_ci(y, a, b, 0.95)
+        assert (want == "undecided") == (low <= margin <= high), f"constructed case {args} is ambiguous"
         assert right_gate(y, a, b, margin, n_resamples=5000)[2] == want
         if args[3] == 4:
             assert low > 0.0005 and high < margin - 0.004  # above zero but clearly below the margin
+
+
+def test_the_reference_interval_is_the_chapters_bootstrap():
+    y, a, b = ch10._constructed_case(2000, 0.08, 0.75, 1)
+    _, low, high = paired_bootstrap(y, a, b, 5_000, 0.95, 12345)
+    assert ch10._reference_ci(y, a, b, 0.95) == (low, high)
+    assert right_gate(y, a, b, 0.01, n_resamples=1000)[:2] == tuple(paired_bootstrap(y, a, b)[1:])
 
 
 def test_gate_not_done():

@@ -8,15 +8,9 @@ import pandas as pd
 import pytest
 
 from coursekit.checks import CheckFailed, NotDoneYet, ch12
+from tests.support.checks import fails_with
 
 KiB, MiB, GiB, GB = 2**10, 2**20, 2**30, 10**9
-
-
-def fails_with(check, *args, match: str, exc=CheckFailed, **kwargs):
-    with pytest.raises(exc) as info:
-        check(*args, **kwargs)
-    assert match.lower() in str(info.value).lower(), f"message was: {info.value}"
-    return str(info.value)
 
 
 # --------------------------------------------------------------------------------------------------

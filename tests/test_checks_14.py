@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coursekit.checks import CheckFailed, NotDoneYet, ch14
+from coursekit.checks import NotDoneYet, ch14
+from coursekit.checks._answers.ch14 import gate_decision, psi_from_scrapes
+from tests.support.checks import fails
 
 
-def fails(check, *args, match: str) -> str:
-    """Run *check*; it must fail with CheckFailed (not NotDoneYet) and a message containing *match*."""
-    with pytest.raises(CheckFailed, match=match) as info:
-        check(*args)
-    assert not isinstance(info.value, NotDoneYet), f"expected a diagnosis, got 'not done yet': {info.value}"
-    return str(info.value)
+def test_the_answer_keys_are_not_in_the_learners_namespace():
+    for name in ("psi_from_scrapes", "gate_decision", "paired_interval", "psi_from_shares"):
+        assert not hasattr(ch14, name), f"ch14.{name} hands the learner an answer"
 
 
 # ------------------------------------------------------------------------------------------ task 1: PSI from scrapes
@@ -57,16 +56,20 @@ def test_psi_still_raising_not_implemented_is_not_done():
         ch14.check_psi_from_scrapes(stub)
 
 
-def test_psi_reference_and_learner_style_pass(capsys):
-    ch14.check_psi_from_scrapes(ch14.psi_from_scrapes)
+def test_psi_learner_style_passes(capsys):
     ch14.check_psi_from_scrapes(make_psi())
-    assert capsys.readouterr().out.count("✔") == 2
+    assert capsys.readouterr().out.count("✔") == 1
+
+
+def test_psi_handed_the_answer_key_says_so():
+    fails(ch14.check_psi_from_scrapes, psi_from_scrapes, match="the course's reference implementation; write your own")
 
 
 def test_psi_example_is_a_drift():
     reference, start, end = ch14.example_scrapes()
     assert list(start) != sorted(start, key=float) and list(end) != sorted(end, key=float), "the data must be unsorted"
-    assert ch14.psi_from_scrapes(reference, start, end) > 0.25
+    assert psi_from_scrapes(reference, start, end) > 0.25
+    assert make_psi()(reference, start, end) == psi_from_scrapes(reference, start, end)
 
 
 @pytest.mark.parametrize("mistake, match", [
@@ -157,15 +160,35 @@ def test_gate_not_done():
         ch14.check_gate_decision(None)
 
 
-def test_gate_reference_and_learner_style_pass(capsys):
-    ch14.check_gate_decision(ch14.gate_decision)
+def test_gate_learner_style_passes(capsys):
     ch14.check_gate_decision(make_gate())
-    assert capsys.readouterr().out.count("✔") == 2
+    assert capsys.readouterr().out.count("✔") == 1
+
+
+def test_gate_handed_the_answer_key_says_so():
+    fails(ch14.check_gate_decision, gate_decision, match="the course's reference implementation; write your own")
 
 
 def test_gate_example_promotes():
     y, champion, challenger = ch14.example_evaluation()
-    assert ch14.gate_decision(y, champion, challenger, margin=0.01, max_recall_drop=0.02, min_rows=1000) == "promote"
+    assert gate_decision(y, champion, challenger, margin=0.01, max_recall_drop=0.02, min_rows=1000) == "promote"
+    assert make_gate()(y, champion, challenger, margin=0.01, max_recall_drop=0.02, min_rows=1000) == "promote"
+
+
+def test_the_unpaired_interval_straddles_the_margin_on_the_clear_win():
+    """Paired, not unpaired, is what the clear win tells apart (moved here from the check, which asserted it on
+    every learner's run)."""
+    y, champion, challenger = ch14.constructed_evaluation(*ch14._GATE_CASES["clear win"][0])
+    assert ch14._unpaired(y, champion, challenger)[0] < ch14._RULE["margin"], "the unpaired case is not discriminating"
+
+
+def test_the_reference_gate_decides_each_case_as_with_20000_resamples():
+    """The checks' reference uses 5,000 resamples (memory); its decisions must not depend on that."""
+    for case, rule, extra, _ in ch14._GATE_CASES.values():
+        y, champion, challenger = ch14.constructed_evaluation(*case)
+        kwargs = {**ch14._RULE, **rule, **extra, "seed": 12345}
+        assert (gate_decision(y, champion, challenger, **kwargs, n_resamples=ch14.REFERENCE_RESAMPLES)
+                == gate_decision(y, champion, challenger, **kwargs, n_resamples=20_000))
 
 
 @pytest.mark.parametrize("mistake, match", [

@@ -85,9 +85,12 @@ def test_a_maintainer_command_in_a_learners_install_says_what_to_install(monkeyp
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return real_import(name, *args, **kwargs)
 
+    import coursekit.notebooks
+
     monkeypatch.setattr(builtins, "__import__", no_nbgrader)
     for module in [m for m in list(sys.modules) if m.startswith(("nbgrader", "coursekit.notebooks.exercises"))]:
         monkeypatch.delitem(sys.modules, module)
+    monkeypatch.delattr(coursekit.notebooks, "exercises", raising=False)  # else `from ... import exercises` reuses it
     assert cli.main(["exercises", "--check"]) == 2
     err = capsys.readouterr().err
     assert "coursekit exercises: needs nbgrader" in err and "pip install -e '.[maint]'" in err

@@ -12,15 +12,21 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_fraction, prose_words
+from coursekit.checks import (
+    CheckFailed,
+    close,
+    diagnose,
+    passed,
+    require,
+    require_done,
+    require_fraction,
+    require_prose,
+    within,
+)
 
 __all__ = ["check_split", "check_precision_recall", "check_depth_choice", "check_threshold"]
 
-_CLOSE = 0.005  # answers rounded to 2-3 decimals still count
-
-
-def _close(a: float, b: float, tol: float = _CLOSE) -> bool:
-    return abs(a - b) <= tol
+ROUNDED = 0.005  # answers rounded to 2-3 decimals still count
 
 
 # --------------------------------------------------------------------------------------------------
@@ -31,7 +37,7 @@ _ORDER_HINT = ("`train_test_split(X, y, ...)` returns four things in this order:
                "X_first, X_second, y_first, y_second. Check the order in which you unpack them.")
 
 
-def _shape_of(value: Any, name: str, ndim: int) -> None:
+def _require_ndim(value: Any, name: str, ndim: int) -> None:
     try:
         actual = np.ndim(value)
     except Exception:  # noqa: BLE001 - anything that is not array-like
@@ -62,8 +68,8 @@ def check_split(X_train, X_val, X_test, y_train, y_val, y_test, *, n_rows: int |
     for part, (X, y) in sets.items():
         require_done(y, f"y_{part}")
     for part, (X, y) in sets.items():
-        _shape_of(X, f"X_{part}", 2)
-        _shape_of(y, f"y_{part}", 1)
+        _require_ndim(X, f"X_{part}", 2)
+        _require_ndim(y, f"y_{part}", 1)
     for part, (X, y) in sets.items():
         require(len(X) == len(y), f"`X_{part}` has {len(X)} rows but `y_{part}` has {len(y)}: "
                                   "each X must come with the y of the same split call. " + _ORDER_HINT)
@@ -87,12 +93,12 @@ def check_split(X_train, X_val, X_test, y_train, y_val, y_test, *, n_rows: int |
                                  "rows were lost or duplicated. Split all rows, once, into three parts.")
     got = {part: sizes[part] / total for part in sizes}
     want = dict(zip(("train", "val", "test"), fractions))
-    if any(not _close(got[p], want[p], tolerance) for p in got):
+    if any(not close(got[p], want[p], abs=tolerance) for p in got):
         shown = " / ".join(f"{got[p]:.2f}" for p in ("train", "val", "test"))
         asked = " / ".join(f"{want[p]:.2f}" for p in ("train", "val", "test"))
         rest = 1 - want["test"]
         for part, other in (("val", "test"), ("test", "val")):
-            if (_close(got[part], want[part] * rest, tolerance) and _close(got[other], want[other], tolerance)):
+            if close(got[part], want[part] * rest, abs=tolerance) and close(got[other], want[other], abs=tolerance):
                 raise CheckFailed(
                     f"`X_{part}` holds {got[part]:.2f} of the rows, not {want[part]:.2f}: you took {want[part]:.2f} of "
                     f"what was left after the first split ({rest:.2f} of the data). In the second split ask for "
@@ -141,36 +147,33 @@ def check_precision_recall(precision, recall, y_true, y_pred) -> None:
     r = require_fraction(recall, "recall")
     tp, fp, fn, tn = _confusion(y_true, y_pred)
     right_p, right_r = tp / (tp + fp), tp / (tp + fn)
-    if _close(p, right_p) and _close(r, right_r):
+    if close(p, right_p, abs=ROUNDED) and close(r, right_r, abs=ROUNDED):
         passed(f"precision = TP / (TP + FP) = {tp}/{tp + fp} = {right_p:.3f}; "
                f"recall = TP / (TP + FN) = {tp}/{tp + fn} = {right_r:.3f}.")
         return
-    if _close(p, right_r) and _close(r, right_p):
+    if close(p, right_r, abs=ROUNDED) and close(r, right_p, abs=ROUNDED):
         raise CheckFailed(
             "Precision and recall are swapped. Precision = TP / (TP + FP): of the disks you flagged, how many really "
             "failed. Recall = TP / (TP + FN): of the disks that failed, how many you flagged. (Calling "
             "precision_score(y_pred, y_true) with the arguments reversed swaps them too: the signature is "
             "precision_score(y_true, y_pred).)")
     n = tp + fp + fn + tn
-    impostors = [
+    impostors = [  # (what the mistake gives, what it is)
         ((tp + tn) / n, "the accuracy, (TP + TN) / all: it counts correct 0s too"),
         (2 * tp / (2 * tp + fp + fn), "the F1 score, the harmonic mean of precision and recall"),
         (tn / (tn + fn), "the precision of class 0: class 1 (failed) is the positive class here"),
         (tn / (tn + fp), "the recall of class 0: class 1 (failed) is the positive class here"),
     ]
-    for value, name, formula, other, other_name in ((p, "precision", "TP / (TP + FP)", right_r, "recall"),
-                                                    (r, "recall", "TP / (TP + FN)", right_p, "precision")):
-        right = right_p if name == "precision" else right_r
-        if _close(value, right):
+    for value, name, formula, right, other, other_name in (
+            (p, "precision", "TP / (TP + FP)", right_p, right_r, "recall"),
+            (r, "recall", "TP / (TP + FN)", right_r, right_p, "precision")):
+        if close(value, right, abs=ROUNDED):
             continue
-        if _close(value, other):
-            raise CheckFailed(f"`{name}` = {value:.3f} is the {other_name}, not the {name}. {name.capitalize()} = {formula}.")
-        for impostor, what in impostors:
-            if _close(value, impostor):
-                raise CheckFailed(f"`{name}` = {value:.3f} is {what}. {name.capitalize()} = {formula}.")
-        raise CheckFailed(f"`{name}` = {value:.3f} is not right. {name.capitalize()} = {formula}, where TP counts rows "
-                          "with y_true = 1 and y_pred = 1, FP rows with y_true = 0 and y_pred = 1, FN rows with "
-                          "y_true = 1 and y_pred = 0.")
+        then = f" {name.capitalize()} = {formula}."
+        diagnose(value, name, right, [(other, f"the {other_name}, not the {name}"), *impostors],
+                 close=within(abs=ROUNDED), template="`{name}` = {value:.3f} is {message}." + then)
+        raise CheckFailed(f"`{name}` = {value:.3f} is not right.{then[:-1]}, where TP counts rows with y_true = 1 and "
+                          "y_pred = 1, FP rows with y_true = 0 and y_pred = 1, FN rows with y_true = 1 and y_pred = 0.")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -231,25 +234,23 @@ def check_depth_choice(best_depth, test_accuracy, X_train, y_train, X_val, y_val
 
     require_done(test_accuracy, "test_accuracy")
     acc = require_fraction(test_accuracy, "test_accuracy")
-    from sklearn.tree import DecisionTreeClassifier
-
     import pandas as pd  # only to join train and validation the way the learner would
+    from sklearn.tree import DecisionTreeClassifier
 
     X_both = pd.concat([X_train, X_val]) if hasattr(X_train, "iloc") else np.concatenate([X_train, X_val])
     y_both = pd.concat([y_train, y_val]) if hasattr(y_train, "iloc") else np.concatenate([y_train, y_val])
     refit = DecisionTreeClassifier(max_depth=depth, random_state=random_state).fit(X_both, y_both)
     accepted = [chosen["test"], refit.score(X_test, y_test)]
-    tol = 0.001  # one test row is 1 / len(X_test)
-    if not any(_close(acc, a, tol) for a in accepted):
-        if _close(acc, chosen["val"], tol):
-            raise CheckFailed(f"`test_accuracy` = {acc:.3f} is the *validation* accuracy of depth {depth}. Score the "
-                              "chosen tree once on X_test, y_test.")
-        if _close(acc, chosen["train"], tol):
-            raise CheckFailed(f"`test_accuracy` = {acc:.3f} is the *training* accuracy of depth {depth}. Score the "
-                              "chosen tree once on X_test, y_test.")
-        if _close(acc, best_test, tol):
-            raise CheckFailed(f"`test_accuracy` = {acc:.3f} is the best test score over all depths, not the score of "
-                              f"the tree you chose (depth {depth}). Report the test score of your choice only.")
+    one_row = within(abs=0.001)  # one test row is 1 / len(X_test)
+    if not any(one_row(acc, a) for a in accepted):
+        diagnose(acc, "test_accuracy", accepted[0], [
+            (chosen["val"], f"is the *validation* accuracy of depth {depth}. Score the chosen tree once on X_test, "
+                            "y_test."),
+            (chosen["train"], f"is the *training* accuracy of depth {depth}. Score the chosen tree once on X_test, "
+                              "y_test."),
+            (best_test, f"is the best test score over all depths, not the score of the tree you chose (depth {depth}). "
+                        "Report the test score of your choice only."),
+        ], close=one_row, template="`{name}` = {value:.3f} {message}")
         raise CheckFailed(f"`test_accuracy` = {acc:.3f} is not the test accuracy of a depth-{depth} tree trained on "
                           f"the training set with random_state={random_state}.")
     passed(f"best_depth = {depth}: validation accuracy {chosen['val']:.3f} (training {chosen['train']:.3f}); "
@@ -289,16 +290,10 @@ def check_threshold(threshold, justification, y_val, proba_val, *, min_recall: f
         raise CheckFailed(f"Recall is {recall:.3f}, which meets the requirement, but you can raise the threshold: "
                           f"with recall still at least {min_recall:g}, precision can reach {best:.3f} (yours is "
                           f"{precision:.3f}). Each extra false alarm is a disk someone checks for nothing.")
-    require_done(justification, "justification")
-    require(isinstance(justification, str),
-            f"`justification` should be text (a string of 2-3 sentences), but it is a {type(justification).__name__}.")
-    words = prose_words(justification)
-    require(len(words) >= min_words,
-            f"Your justification has {len(words)} words; write 2-3 sentences (at least {min_words} words): the "
-            "requirement, the recall and precision you get, and what the false alarms cost.")
-    text = justification.lower()
-    require(any(term in text for term in _TERMS),
-            "Your justification should say what the threshold trades: mention recall, precision, false alarms "
-            "or missed failures.")
+    require_prose(justification, "justification", min_words,
+                  f"write 2-3 sentences (at least {min_words} words): the requirement, the recall and precision you "
+                  "get, and what the false alarms cost.", mention=_TERMS,
+                  mention_hint="Your justification should say what the threshold trades: mention recall, precision, "
+                               "false alarms or missed failures.")
     passed(f"threshold {t:g}: recall {recall:.3f} (at least {min_recall:g}) and precision {precision:.3f} on "
            f"validation; {n_flagged} disks flagged, {false_alarms} of them false alarms.")

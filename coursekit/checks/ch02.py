@@ -6,7 +6,7 @@ check that lets pandas raise instead of rejecting cleanly, a format that cannot 
 message that says what is wrong and how to fix it.
 
 :func:`build_exercise_files` writes the artifacts the exercise inspects, so the notebook and the tests see
-the same files.
+the same files; it lives in the exercise's world, :mod:`coursekit.worlds.ch02`, and is re-exported here.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done, prose_words
+from coursekit.checks import CheckFailed, passed, require, require_done, require_function, require_names, require_prose
+from coursekit.worlds.ch02 import build_exercise_files
 
 __all__ = [
     "build_exercise_files",
@@ -27,79 +29,11 @@ __all__ = [
     "check_trust_decision",
     "check_request_validator",
     "check_format_choices",
-    "SCENARIOS",
 ]
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-# --------------------------------------------------------------------------------------------------
-# The files the exercise works on
-# --------------------------------------------------------------------------------------------------
-
-def _disks(n: int, seed: int):
-    """A small synthetic disk fleet like the chapter's: (features DataFrame, labels Series)."""
-    import pandas as pd
-
-    rng = np.random.default_rng(seed)
-    X = pd.DataFrame({
-        "temperature_c": rng.normal(38, 6, n).round(1),
-        "reallocated_sectors": rng.poisson(2, n),
-        "power_on_hours": rng.integers(100, 50_000, n),
-        "read_error_rate": rng.gamma(2.0, 0.5, n).round(3),
-    })
-    risk = (-6.5 + 0.18 * (X.temperature_c - 38) + 0.9 * X.reallocated_sectors + 0.00005 * X.power_on_hours
-            + 1.3 * X.read_error_rate)
-    y = pd.Series((rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int), name="failed_within_7d")
-    return X, y
-
-
-def build_exercise_files(folder: Path) -> dict[str, Path]:
-    """Write the exercise's artifacts below *folder* (overwriting) and return their paths by name.
-
-    - ``release``: ``release/disk_failure.joblib``, the model CI built;
-    - ``manifest``: ``release/manifest.json``, with that file's sha256;
-    - ``mirror``: ``mirror/disk_failure.joblib``, a copy in a mirror that is *not* the released model
-      (a model retrained with another seed, under the same name);
-    - ``candidate``: ``candidate.skops``, a pipeline from a pull request whose first steps reference
-      ``numpy.clip`` and ``builtins.eval``. Nothing ever calls them: the file is only inspected.
-    """
-    import joblib
-    import skops.io as sio
-    import sklearn
-    from sklearn.preprocessing import FunctionTransformer
-    from sklearn.pipeline import Pipeline
-    from sklearn.tree import DecisionTreeClassifier
-
-    folder = Path(folder)
-    (folder / "release").mkdir(parents=True, exist_ok=True)
-    (folder / "mirror").mkdir(parents=True, exist_ok=True)
-    X, y = _disks(1500, seed=2)
-    paths = {"release": folder / "release" / "disk_failure.joblib", "manifest": folder / "release" / "manifest.json",
-             "mirror": folder / "mirror" / "disk_failure.joblib", "candidate": folder / "candidate.skops"}
-
-    release = DecisionTreeClassifier(max_depth=5, random_state=0).fit(X, y)
-    joblib.dump(release, paths["release"])
-    mirror = DecisionTreeClassifier(max_depth=5, random_state=0).fit(*_disks(1500, seed=3))
-    joblib.dump(mirror, paths["mirror"])
-    manifest = {
-        "artifact": paths["release"].name,
-        "sha256": _sha256(paths["release"].read_bytes()),
-        "bytes": paths["release"].stat().st_size,
-        "libraries": {"scikit-learn": sklearn.__version__, "joblib": joblib.__version__},
-        "params": {"max_depth": 5, "random_state": 0},
-    }
-    paths["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-
-    X_arr = X.to_numpy(dtype=float)
-    clip = FunctionTransformer(np.clip, kw_args={"a_min": 0, "a_max": 60_000}).fit(X_arr)
-    hidden = FunctionTransformer(eval).fit(X_arr)  # fit() does not call the function; nothing here ever does
-    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X_arr, y)
-    candidate = Pipeline([("clip", clip), ("debug", hidden), ("tree", tree)])
-    sio.dump(candidate, paths["candidate"])
-    return paths
 
 
 # --------------------------------------------------------------------------------------------------
@@ -140,15 +74,20 @@ def check_sha256(artifact_sha256, mirror_matches, release_path, mirror_path, man
     right = _sha256(release_path.read_bytes())
     if got != right:
         names = {str(release_path), release_path.name, release_path.as_posix()}
-        if any(got == _sha256(n.encode()) for n in names):
-            raise CheckFailed("`artifact_sha256` is the hash of the file's *name* (a string), not of its contents. "
-                              "Hash the bytes: `hashlib.sha256(path.read_bytes()).hexdigest()`.")
-        if got == _sha256(manifest_path.read_bytes()):
-            raise CheckFailed("`artifact_sha256` is the hash of manifest.json. Hash the model file the manifest "
-                              "describes (disk_failure.joblib in release/).")
-        if got == _sha256(mirror_path.read_bytes()):
-            raise CheckFailed("`artifact_sha256` is the hash of the mirror copy. The task asks for the release "
-                              "file first (release/disk_failure.joblib).")
+        other_files = [  # (the hashes a mistake gives, what the mistake is)
+            ({_sha256(n.encode()) for n in names},
+             "`artifact_sha256` is the hash of the file's *name* (a string), not of its contents. Hash the bytes: "
+             "`hashlib.sha256(path.read_bytes()).hexdigest()`."),
+            ({_sha256(manifest_path.read_bytes())},
+             "`artifact_sha256` is the hash of manifest.json. Hash the model file the manifest describes "
+             "(disk_failure.joblib in release/)."),
+            ({_sha256(mirror_path.read_bytes())},
+             "`artifact_sha256` is the hash of the mirror copy. The task asks for the release file first "
+             "(release/disk_failure.joblib)."),
+        ]
+        for hashes, message in other_files:
+            if got in hashes:
+                raise CheckFailed(message)
         raise CheckFailed("`artifact_sha256` is not the sha256 of release/disk_failure.joblib. Read the file in "
                           "binary mode ('rb' or `read_bytes()`), hash all of it, and take `.hexdigest()`.")
     require_done(mirror_matches, "mirror_matches")
@@ -202,18 +141,9 @@ def _is_never(name: str) -> str | None:
     return None
 
 
-def _str_list(value: Any, name: str) -> list[str]:
-    if isinstance(value, str):
-        raise CheckFailed(f"`{name}` should be a list of type names, like [\"numpy.dtype\"], not one string.")
-    try:
-        items = list(value)
-    except TypeError:
-        raise CheckFailed(f"`{name}` should be a list of type names, but it is a {type(value).__name__}.") from None
-    bad = [item for item in items if not isinstance(item, str)]
-    if bad:
-        raise CheckFailed(f"`{name}` should hold type names as strings (e.g. \"numpy.dtype\"), but it holds "
-                          f"{type(bad[0]).__name__} values. Write the names as get_untrusted_types() prints them.")
-    return items
+def _type_names(value: Any, name: str) -> list[str]:
+    return require_names(value, f"`{name}`", example='"numpy.dtype"', kind="type names",
+                         hint="Write the names as get_untrusted_types() prints them.")
 
 
 def check_trust_decision(untrusted, trust, refuse, candidate_path) -> None:
@@ -222,7 +152,7 @@ def check_trust_decision(untrusted, trust, refuse, candidate_path) -> None:
 
     require_done(untrusted, "untrusted")
     actual = sorted(sio.get_untrusted_types(file=Path(candidate_path)))
-    listed = _str_list(untrusted, "untrusted")
+    listed = _type_names(untrusted, "untrusted")
     if sorted(listed) != actual:
         if not listed:
             raise CheckFailed("`untrusted` is empty, but this file holds types skops does not trust by default. "
@@ -231,7 +161,7 @@ def check_trust_decision(untrusted, trust, refuse, candidate_path) -> None:
                           "Use `sio.get_untrusted_types(file=candidate_path)`: do not type the list by hand.")
     require_done(trust, "trust")
     require_done(refuse, "refuse")
-    trusted, refused = _str_list(trust, "trust"), _str_list(refuse, "refuse")
+    trusted, refused = _type_names(trust, "trust"), _type_names(refuse, "refuse")
     both = sorted(set(trusted) & set(refused))
     require(not both, f"{both} is in both `trust` and `refuse`: decide once for each type.")
     extra = sorted(set(trusted) - set(actual))
@@ -296,10 +226,7 @@ def _request_cases(schema: dict, good_request) -> list[tuple[str, Any, str | Non
 
 def check_request_validator(validate_request: Callable | None, schema: dict, good_request) -> None:
     """*validate_request(request, schema)* accepts valid requests and raises ValueError naming the bad column."""
-    require_done(validate_request, "validate_request")
-    require(callable(validate_request),
-            f"`validate_request` should be a function (def validate_request(request, schema): ...), but it is a "
-            f"{type(validate_request).__name__}.")
+    require_function(validate_request, "validate_request", shape="def validate_request(request, schema): ...")
     for description, request, column in _request_cases(schema, good_request):
         try:
             result = validate_request(request.copy(), schema)
@@ -343,13 +270,6 @@ def check_request_validator(validate_request: Callable | None, schema: dict, goo
 # --------------------------------------------------------------------------------------------------
 
 FORMATS = ("pickle", "joblib", "skops", "onnx", "safetensors")
-
-SCENARIOS = {
-    "java_service": "onnx",
-    "shared_bucket": "skops",
-    "public_weights": "safetensors",
-    "nightly_batch": "pickle, joblib, skops or onnx",
-}
 
 _ACCEPTED = {
     "java_service": {"onnx"},
@@ -402,13 +322,9 @@ def check_format_choices(choices, reasons, *, min_words: int = 15) -> None:
     require_done(reasons, "reasons")
     require(isinstance(reasons, dict), f"`reasons` should be a dict (scenario → text), not a {type(reasons).__name__}.")
     for scenario in _ACCEPTED:
-        text = reasons.get(scenario)
-        require_done(text, f"reasons[{scenario!r}]")
-        require(isinstance(text, str), f"reasons[{scenario!r}] should be text, not a {type(text).__name__}.")
-        count = len(prose_words(text))
-        require(count >= min_words,
-                f"reasons[{scenario!r}] has {count} words; write 1-2 sentences (at least {min_words} words): what the "
-                "runtime needs, who can write the file, and what you give up with this format.")
+        require_prose(reasons.get(scenario), f"reasons[{scenario!r}]", min_words,
+                      f"write 1-2 sentences (at least {min_words} words): what the runtime needs, who can write the "
+                      "file, and what you give up with this format.")
     chosen = {s: str(choices[s]).strip().lower() for s in _ACCEPTED}
     passed(f"java_service → {chosen['java_service']}, shared_bucket → {chosen['shared_bucket']}, public_weights → "
            f"{chosen['public_weights']}, nightly_batch → {chosen['nightly_batch']}: each fits where it runs and who "

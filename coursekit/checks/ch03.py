@@ -12,28 +12,36 @@ what it does with it).
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+import operator
+from collections.abc import Callable
+from typing import Any
 
-from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done, require_number, prose_words
+from coursekit.checks import (
+    CheckFailed,
+    call_learner,
+    close,
+    diagnose,
+    passed,
+    require,
+    require_done,
+    require_number,
+    require_own_work,
+    require_prose,
+    require_whole,
+    within,
+)
 
 __all__ = ["check_training_memory", "check_kv_cache_bytes", "check_concurrent_requests", "check_serving_plan"]
 
 KiB, MiB, GiB = 2**10, 2**20, 2**30
 GB = 10**9
-
-
-def _close(value: float, target: float, rel: float = 0.005) -> bool:
-    """True if *value* is within *rel* (relative) of *target*."""
-    return math.isclose(value, target, rel_tol=rel, abs_tol=1e-12)
+ROUNDED = within(rel=0.005)  # answers rounded to three or four significant digits still count
 
 
 def _whole(value: Any, name: str) -> int:
     """*value* as an int, or fail: a count of GPUs or requests is a whole number."""
-    number = require_number(value, name)
-    if not float(number).is_integer():
-        raise CheckFailed(f"`{name}` is {number:g}, but it counts whole things. Round it: ask yourself whether a "
-                          "fraction of one more is needed (round up) or does not fit (round down).")
-    return int(number)
+    return require_whole(value, name, "counts whole things. Round it: ask yourself whether a fraction of one more is "
+                                      "needed (round up) or does not fit (round down).")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -45,31 +53,28 @@ def check_training_memory(train_state_gb, min_gpus, *, n_params: float = 13e9, g
     require_done(train_state_gb, "train_state_gb")
     got = require_number(train_state_gb, "train_state_gb")
     right = 16 * n_params / GB
-    if not _close(got, right):
-        ratio = got / right if right else math.nan
-        per_param = got * GB / n_params
-        hints = [
+    if not ROUNDED(got, right):
+        diagnose(got, "train_state_gb", right, [
             (GB, "That is the number of bytes. Divide by 10**9 to give it in GB."),
             (8, "That is 8x too big: you counted bits. Each fp16 value takes 2 bytes, each fp32 value 4 bytes."),
             (GB / GiB, "That is in GiB (2**30 bytes). The task asks for GB: divide the bytes by 10**9, not 2**30."),
+        ], close=ROUNDED, ratio=True, template="`{name}` = {value:g}. {message}")
+        per_param = got * GB / n_params
+        by_bytes = [
+            (2, "only the 16-bit weights (2 bytes per parameter)"),
+            (4, "only the 16-bit weights and gradients (2 + 2 bytes per parameter)"),
+            (8, "only the fp32 master weights and the Adam moments, or the 16-bit weights, gradients and master "
+                "weights without the Adam moments"),
+            (12, "everything except the fp32 master weights (2 + 2 + 8), or fp32 weights, gradients and one Adam "
+                 "moment"),
+            (18, "the accounting that keeps gradients in fp32 (18 bytes per parameter); this task uses the "
+                 "chapter's 16 (ZeRO: fp16 gradients)"),
         ]
-        for factor, message in hints:
-            if _close(ratio, factor):
-                raise CheckFailed(f"`train_state_gb` = {got:g}. {message}")
-        by_bytes = {
-            2: "only the 16-bit weights (2 bytes per parameter)",
-            4: "only the 16-bit weights and gradients (2 + 2 bytes per parameter)",
-            8: "only the fp32 master weights and the Adam moments, or the 16-bit weights, gradients and master "
-               "weights without the Adam moments",
-            12: "everything except the fp32 master weights (2 + 2 + 8), or fp32 weights, gradients and one Adam moment",
-            18: "the accounting that keeps gradients in fp32 (18 bytes per parameter); this task uses the "
-                "chapter's 16 (ZeRO: fp16 gradients)",
-        }
-        for size, what in by_bytes.items():
-            if _close(per_param, size):
-                raise CheckFailed(f"`train_state_gb` = {got:g} is {size} bytes per parameter: {what}. Mixed-precision "
-                                  "Adam holds 2 (fp16 weights) + 2 (fp16 gradients) + 4 (fp32 master weights) + "
-                                  "4 + 4 (two fp32 Adam moments) bytes per parameter.")
+        diagnose(per_param, "train_state_gb", 16,
+                 [(size, f"{size} bytes per parameter: {what}") for size, what in by_bytes], close=ROUNDED,
+                 template=f"`{{name}}` = {got:g} is {{message}}. Mixed-precision Adam holds 2 (fp16 weights) + 2 "
+                          "(fp16 gradients) + 4 (fp32 master weights) + 4 + 4 (two fp32 Adam moments) bytes per "
+                          "parameter.")
         raise CheckFailed(f"`train_state_gb` = {got:g} is {per_param:.3g} bytes per parameter. Mixed-precision Adam "
                           "holds 2 + 2 + 4 + 4 + 4 bytes per parameter; multiply by the number of parameters and "
                           "divide by 10**9 for GB.")
@@ -101,11 +106,6 @@ LLAMA_3_70B = {"num_hidden_layers": 80, "num_attention_heads": 64, "num_key_valu
 TOY = {"num_hidden_layers": 3, "num_attention_heads": 12, "num_key_value_heads": 4, "hidden_size": 768}
 
 
-def _kv_right(cfg: dict, tokens: int, batch: int, bytes_per_value: float) -> float:
-    head_dim = cfg["hidden_size"] // cfg["num_attention_heads"]
-    return 2 * cfg["num_hidden_layers"] * cfg["num_key_value_heads"] * head_dim * bytes_per_value * tokens * batch
-
-
 # (name, config, tokens, batch, bytes_per_value): simple cases first, so the first failure is the clearest
 KV_CASES = [
     ("Llama-3-8B, 1 token", LLAMA_3_8B, 1, 1, 2),
@@ -117,10 +117,10 @@ KV_CASES = [
 ]
 
 
-def _kv_diagnosis(ratio: float, cfg: dict, tokens: int, batch: int, bytes_per_value: float) -> str | None:
-    """Name the mistake that makes the result *ratio* times the right one, if it is a known one."""
+def _kv_mistakes(cfg: dict, tokens: int, batch: int, bytes_per_value: float) -> list[tuple[float | None, str]]:
+    """The usual mistakes, by the factor they make the result off by (None where a mistake does not show)."""
     heads, kv_heads = cfg["num_attention_heads"], cfg["num_key_value_heads"]
-    candidates = [
+    return [
         (heads / kv_heads, "you used the query heads (`num_attention_heads`) where the cache stores the KV heads "
                            "(`num_key_value_heads`), or divided hidden_size by the KV heads to get the head dimension. "
                            "With grouped-query attention several query heads share one KV head, and only the KV heads "
@@ -134,57 +134,44 @@ def _kv_diagnosis(ratio: float, cfg: dict, tokens: int, batch: int, bytes_per_va
         (1 / GiB, "you returned GiB. Return bytes (the caller converts units)."),
         (1 / MiB, "you returned MiB. Return bytes (the caller converts units)."),
         (1 / KiB, "you returned KiB. Return bytes (the caller converts units)."),
+        (1 / tokens if tokens != 1 else None,
+         "the result does not grow with `tokens`: multiply by the number of tokens."),
+        (1 / batch if batch != 1 else None,
+         "the result does not grow with `batch`: multiply by the number of sequences."),
+        (1 / (tokens * batch) if tokens != 1 and batch != 1 else None,
+         "the result ignores both `tokens` and `batch`: it is the size of one token. Multiply by tokens and by batch."),
+        (2 / bytes_per_value if bytes_per_value != 2 else None,
+         "the result ignores `bytes_per_value` (you hard-coded 2 bytes): use the argument, e.g. 1 for an fp8 cache."),
     ]
-    if tokens != 1:
-        candidates.append((1 / tokens, "the result does not grow with `tokens`: multiply by the number of tokens."))
-    if batch != 1:
-        candidates.append((1 / batch, "the result does not grow with `batch`: multiply by the number of sequences."))
-    if tokens != 1 and batch != 1:
-        candidates.append((1 / (tokens * batch), "the result ignores both `tokens` and `batch`: it is the size of "
-                                                 "one token. Multiply by tokens and by batch."))
-    if bytes_per_value != 2:
-        candidates.append((2 / bytes_per_value, "the result ignores `bytes_per_value` (you hard-coded 2 bytes): "
-                                                "use the argument, e.g. 1 for an fp8 cache."))
-    for factor, message in candidates:
-        if factor != 1 and _close(ratio, factor, rel=0.002):
-            return message
-    return None
 
 
 def check_kv_cache_bytes(kv_cache_bytes: Callable[..., Any]) -> None:
     """The learner's kv_cache_bytes(config, tokens, batch=1, bytes_per_value=2) returns the right bytes."""
+    from coursekit.checks._answers.ch03 import kv_cache_bytes as reference
+
     require_done(kv_cache_bytes, "kv_cache_bytes")
     require(callable(kv_cache_bytes), "`kv_cache_bytes` should be the function you defined, not the result of "
                                       "calling it. Pass the function itself: ch03.check_kv_cache_bytes(kv_cache_bytes).")
+    require_own_work(kv_cache_bytes, "kv_cache_bytes", reference)
     for label, cfg, tokens, batch, bytes_per_value in KV_CASES:
-        try:
-            got = kv_cache_bytes(dict(cfg), tokens=tokens, batch=batch, bytes_per_value=bytes_per_value)
-        except NotImplementedError:
-            raise NotDoneYet("Not done yet: `kv_cache_bytes` still raises NotImplementedError. Write its body, run "
-                             "the cell, then run this check.") from None
-        except TypeError as exc:
-            raise CheckFailed(f"Calling kv_cache_bytes(config, tokens=..., batch=..., bytes_per_value=...) failed "
-                              f"with TypeError: {exc}. Keep the signature kv_cache_bytes(config, tokens, batch=1, "
-                              "bytes_per_value=2).") from None
-        except KeyError as exc:
-            raise CheckFailed(f"kv_cache_bytes raised KeyError {exc} for {label}. The config has exactly these keys: "
-                              f"{', '.join(cfg)}.") from None
-        except Exception as exc:  # noqa: BLE001 - any error in the learner's code is reported, not raised
-            raise CheckFailed(f"kv_cache_bytes raised {type(exc).__name__}: {exc} for {label}.") from None
+        got = call_learner(kv_cache_bytes, dict(cfg), tokens=tokens, batch=batch, bytes_per_value=bytes_per_value,
+                           name="kv_cache_bytes", where=f"for {label}",
+                           signature="kv_cache_bytes(config, tokens, batch=1, bytes_per_value=2)",
+                           hints={KeyError: f"The config has exactly these keys: {', '.join(cfg)}."})
         if got is None:
             raise CheckFailed("kv_cache_bytes returned None: did you forget `return`?")
         value = require_number(got, "kv_cache_bytes(...)")
-        right = _kv_right(cfg, tokens, batch, bytes_per_value)
-        if _close(value, right, rel=1e-9):
+        right = reference(cfg, tokens, batch, bytes_per_value)
+        if close(value, right, rel=1e-9):
             continue
         where = (f"For {label} (tokens={tokens}, batch={batch}, bytes_per_value={bytes_per_value}) your function "
                  f"returns {value:,.6g}, but the right value is {right:,.0f} bytes ({right / MiB:,.4g} MiB)")
-        diagnosis = _kv_diagnosis(value / right, cfg, tokens, batch, bytes_per_value)
-        if diagnosis:
-            raise CheckFailed(f"{where}: {value / right:.4g}x the right value. It looks like {diagnosis}")
+        diagnose(value, "kv_cache_bytes", right, _kv_mistakes(cfg, tokens, batch, bytes_per_value),
+                 close=within(rel=0.002), ratio=True,
+                 template=where + f": {value / right:.4g}x the right value. It looks like {{message}}")
         raise CheckFailed(f"{where}. The formula: 2 x num_hidden_layers x num_key_value_heads x (hidden_size / "
                           "num_attention_heads) x bytes_per_value x tokens x batch.")
-    per_token = _kv_right(LLAMA_3_8B, 1, 1, 2)
+    per_token = reference(LLAMA_3_8B, 1, 1, 2)
     passed(f"kv_cache_bytes is right on {len(KV_CASES)} cases, GQA included: Llama-3-8B needs {per_token // KiB} KiB "
            f"per token, {per_token * 4_096 // MiB} MiB per 4,096-token request; Llama-2-7B (no GQA) needs 4x that.")
 
@@ -217,8 +204,10 @@ def check_concurrent_requests(kv_per_request_gib, max_requests, *, kv_cache_byte
     function is wrong, the mistake is task 2's, so this task is judged on what it does with that size (and the
     check passes with a note if the rest is right) instead of failing a second time for it.
     """
+    from coursekit.checks._answers.ch03 import kv_cache_bytes as reference
+
     cfg = config or LLAMA_3_8B
-    kv_bytes = _kv_right(cfg, tokens, 1, 2)
+    kv_bytes = reference(cfg, tokens, 1, 2)
     usable = gpu_total_mib * MiB * usable_fraction
     weights = n_params * 2
 
@@ -230,15 +219,14 @@ def check_concurrent_requests(kv_per_request_gib, max_requests, *, kv_cache_byte
     right_kv = kv_bytes / GiB
     base_kv = kv_bytes                   # the KV size this task's count is judged against
     from_task2 = None                    # the learner's (wrong) task 2 size, when it explains kv_per_request_gib
-    if not _close(got_kv, right_kv):
+    if not ROUNDED(got_kv, right_kv):
         for theirs in _learner_kv_bytes(kv_cache_bytes, cfg, tokens):
-            if not _close(theirs, kv_bytes, rel=1e-9) and _close(got_kv, theirs / GiB):
+            if not close(theirs, kv_bytes, rel=1e-9) and ROUNDED(got_kv, theirs / GiB):
                 from_task2 = base_kv = theirs
                 break
-    if not _close(got_kv, right_kv) and from_task2 is None:
-        ratio = got_kv / right_kv
+    if not ROUNDED(got_kv, right_kv) and from_task2 is None:
         heads = cfg["num_attention_heads"] / cfg["num_key_value_heads"]
-        hints = [
+        diagnose(got_kv, "kv_per_request_gib", right_kv, [
             (heads, "you used the query heads (32) instead of the KV heads (8): 4x too big."),
             (0.5, "half the right value: did you forget the 2 for K and V, or use 4,096 tokens instead of 8,192?"),
             (2, "twice the right value: the cache is bf16, 2 bytes per value (or did you double K and V twice?)."),
@@ -246,10 +234,7 @@ def check_concurrent_requests(kv_per_request_gib, max_requests, *, kv_cache_byte
             (GiB / GB, "that is in GB (10**9 bytes). The task asks for GiB: divide the bytes by 2**30."),
             (GiB / MiB, "that is in MiB. The task asks for GiB: divide the bytes by 2**30."),
             (GiB, "that is the number of bytes. Divide by 2**30 for GiB."),
-        ]
-        for factor, message in hints:
-            if _close(ratio, factor):
-                raise CheckFailed(f"`kv_per_request_gib` = {got_kv:g}: {message}")
+        ], close=ROUNDED, ratio=True)
         raise CheckFailed(f"`kv_per_request_gib` = {got_kv:g}, expected {right_kv:g}. One request holds {tokens:,} "
                           "tokens, each needing 2 x layers x KV heads x head dim x 2 bytes.")
 
@@ -287,9 +272,7 @@ def check_concurrent_requests(kv_per_request_gib, max_requests, *, kv_cache_byte
             (fits(kv_bytes / 2), "Your count matches a KV cache half the right size (the 2 for K and V forgotten, or "
                                  "4,096 tokens instead of 8,192)."),
         ]
-    for value, message in mistakes:
-        if got == value and value != right:
-            raise CheckFailed(f"`max_requests` = {got}. {message}")
+    diagnose(got, "max_requests", right, mistakes, close=operator.eq, template="`{name}` = {value}. {message}")
     per_request = ("the bytes of one request's KV cache" if from_task2 is None else
                    f"the bytes of one request's KV cache (here {got_kv:g} GiB, from your `kv_cache_bytes`)")
     raise CheckFailed(f"`max_requests` = {got} is not right. Usable memory = {gpu_total_mib:,} MiB x 2**20 x "
@@ -353,9 +336,8 @@ def check_serving_plan(choices, replicas, cost_per_1000, justification, *, per_r
     require_done(cost_per_1000, "cost_per_1000")
     cost = require_number(cost_per_1000, "cost_per_1000")
     right = n * price_per_hour / (peak_rps * 3_600) * 1_000
-    if not _close(cost, right, rel=0.02):
-        ratio = cost / right
-        hints = [
+    if not close(cost, right, rel=0.02):
+        diagnose(cost, "cost_per_1000", right, [
             (1 / 1_000, "that is the cost of ONE prediction: multiply by 1,000."),
             (peak_rps / (n * per_replica_rps), "that is the cost at full capacity (replicas x 180 per second), but "
                                                "the fleet serves 900 per second at peak: divide by the actual load."),
@@ -364,25 +346,16 @@ def check_serving_plan(choices, replicas, cost_per_1000, justification, *, per_r
             (1 / 3_600, "you multiplied by 3,600 twice, or divided an hourly price by seconds twice."),
             (1_000, "you multiplied by 1,000 twice, or gave the answer in milli-dollars."),
             (100, "that looks like cents. Give the cost in dollars."),
-        ]
-        for factor, message in hints:
-            if _close(ratio, factor, rel=0.02):
-                raise CheckFailed(f"`cost_per_1000` = {cost:g}: {message} Expected about {right:.6f} dollars for "
-                                  f"{n} replicas.")
+        ], close=within(rel=0.02), ratio=True,
+            template="`{name}` = {value:g}: {message} " + f"Expected about {right:.6f} dollars for {n} replicas.")
         raise CheckFailed(f"`cost_per_1000` = {cost:g}, expected about {right:.6f} dollars: {n} replicas x "
                           f"${price_per_hour:g} per hour / ({peak_rps:g} predictions/s x 3,600 s) x 1,000.")
 
-    require_done(justification, "justification")
-    require(isinstance(justification, str), f"`justification` should be text (2-4 sentences), but it is a "
-                                            f"{type(justification).__name__}.")
-    words = prose_words(justification)
-    require(len(words) >= min_words, f"Your justification has {len(words)} words; write 2-4 sentences (at least "
-                                     f"{min_words} words): the capacity, the headroom, what happens when one replica "
-                                     "is lost, and why one scenario is batch or online.")
-    text = justification.lower()
-    require(any(term in text for term in _SIZING_TERMS),
-            "Explain the replica count in terms of the policy: mention the peak, the 70 % headroom (utilisation) or "
-            "what happens when a replica is lost.")
+    text = require_prose(justification, "justification", min_words,
+                         f"write 2-4 sentences (at least {min_words} words): the capacity, the headroom, what happens "
+                         "when one replica is lost, and why one scenario is batch or online.", mention=_SIZING_TERMS,
+                         mention_hint="Explain the replica count in terms of the policy: mention the peak, the 70 % "
+                                      "headroom (utilisation) or what happens when a replica is lost.")
     require(any(term in text for term in ("batch", "online")),
             "Also justify one of your batch/online choices: say which scenario and why.")
     passed(f"choices right; {n} replicas run at {busy:.0%} at peak and {after_loss:.0%} after losing one (policy "

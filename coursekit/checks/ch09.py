@@ -1,105 +1,66 @@
-"""Data, reference implementations and self-checks for exercise 09, *Monitoring and drift*.
+"""Self-checks for exercise 09, *Monitoring and drift*.
 
-The chapter simulates a model that predicts whether an online order will be returned; ``orders`` below is the
-same simulator, so the exercise and these checks see the same world. The reference implementations (PSI, the
-windowed alert, the rule-file validator) are the chapter's; each check recomputes the right answer with them,
-then diagnoses the usual mistakes (bins from the wrong sample, no epsilon, counts instead of shares, log10, a
+The exercise's world is chapter 09's: the order simulator, PSI and the rule-file validator are the chapter's own
+cells, generated into :mod:`coursekit.exports.ch09`, and the exercise's streams and metrics page are in
+:mod:`coursekit.worlds.ch09` (both re-exported here). Each check recomputes the right answer with them, then
+diagnoses the usual mistakes (bins from the wrong sample, no epsilon, counts instead of shares, log10, a
 false-alarm rate that ignores the consecutive rule, latency in milliseconds, a drift alert that pages...) with a
 message that says what is wrong and how to fix it.
 """
 
 from __future__ import annotations
 
-import difflib
-import functools
 import math
 import re
 import warnings
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_fraction, require_number, prose_words
+from coursekit.checks import (
+    CheckFailed,
+    call_learner,
+    close,
+    diagnose,
+    passed,
+    require,
+    require_done,
+    require_fraction,
+    require_function,
+    require_number,
+    require_prose,
+    require_raises,
+    within,
+)
+from coursekit.exports.ch09 import (
+    CATEGORICAL,
+    CATEGORIES,
+    CHANNELS,
+    FEATURES,
+    NUMERIC,
+    duration_seconds,
+    metric_names,
+    orders,
+    validate_rules,
+)
+from coursekit.worlds.ch09 import (
+    DRIFT_START_DAY,
+    ORDERS_PER_DAY,
+    SERVICE_METRICS,
+    exercise_streams,
+    exposed_series,
+    service_exposition,
+    window_psi,
+)
 
 __all__ = [
     "NUMERIC", "CATEGORICAL", "FEATURES", "CHANNELS", "CATEGORIES", "orders",
-    "psi_from_shares", "psi", "psi_categorical",
-    "exercise_streams", "window_psi", "alert_fires", "evaluate_alert", "ALERT_TARGETS",
-    "service_exposition", "exposed_series", "metric_names", "validate_rules", "duration_seconds",
+    "exercise_streams", "window_psi", "ALERT_TARGETS", "DRIFT_START_DAY", "ORDERS_PER_DAY",
+    "SERVICE_METRICS", "service_exposition", "exposed_series", "metric_names", "validate_rules", "duration_seconds",
     "check_psi", "check_alert_settings", "check_alert_rules", "check_monitoring_plan",
 ]
-
-# --------------------------------------------------------------------------------------------------
-# The simulated world (identical to the chapter's; tests/test_checks_09.py compares the sources)
-# --------------------------------------------------------------------------------------------------
-
-NUMERIC = ["order_value", "items", "discount_pct", "tenure_days"]
-CATEGORICAL = ["channel", "category"]
-FEATURES = NUMERIC + CATEGORICAL
-CHANNELS = ["web", "ios", "android"]
-CATEGORIES = ["fashion", "electronics", "home"]
-
-
-def orders(n, rng, *, discount_mean=10.0, channel_p=(0.55, 0.30, 0.15), return_shift=0.0):
-    """n simulated orders and their labels ("returned" or "kept"), drawn with the generator rng.
-
-    discount_mean and channel_p change what orders look like (covariate drift); return_shift changes how
-    likely a return is for the same order (concept drift).
-    """
-    category = rng.choice(CATEGORIES, n, p=[0.5, 0.2, 0.3])
-    channel = rng.choice(CHANNELS, n, p=channel_p)
-    items = 1 + rng.poisson(1.2, n)
-    order_value = np.round(rng.lognormal(np.log(45), 0.6, n) * items**0.7, 2)
-    discount_pct = np.round(np.clip(rng.gamma(2.0, discount_mean / 2, n), 0, 80), 1)
-    tenure_days = np.round(rng.exponential(400, n))
-    logit = (-1.6 + 0.45 * (items - 1) + 0.06 * (discount_pct - 10) - 0.0015 * (tenure_days - 400)
-             + 0.3 * np.log(order_value / 60)
-             + np.select([category == "fashion", category == "electronics"], [0.7, -0.6], -0.5)
-             + np.select([channel == "ios", channel == "android"], [0.05, 0.1], 0.0)
-             + return_shift)
-    returned = rng.random(n) < 1 / (1 + np.exp(-logit))
-    X = pd.DataFrame({"order_value": order_value, "items": items, "discount_pct": discount_pct,
-                      "tenure_days": tenure_days, "channel": channel, "category": category})
-    return X, np.where(returned, "returned", "kept")
-
-
-# --------------------------------------------------------------------------------------------------
-# PSI, as in the chapter
-# --------------------------------------------------------------------------------------------------
-
-
-def psi_from_shares(expected_share, actual_share, eps: float = 1e-4) -> float:
-    """PSI = sum over bins of (actual - expected) * ln(actual / expected); a share of 0 counts as eps."""
-    e = np.maximum(np.asarray(expected_share, dtype=float), eps)
-    a = np.maximum(np.asarray(actual_share, dtype=float), eps)
-    return float(np.sum((a - e) * np.log(a / e)))
-
-
-def psi(expected, actual, bins: int = 10, eps: float = 1e-4) -> float:
-    """Population Stability Index of the sample `actual` against the reference sample `expected`."""
-    expected = np.asarray(expected, dtype=float)
-    actual = np.asarray(actual, dtype=float)
-    if expected.ndim != 1 or actual.ndim != 1 or len(expected) == 0 or len(actual) == 0:
-        raise ValueError("psi needs two non-empty one-dimensional samples")
-    if np.isnan(expected).any() or np.isnan(actual).any():
-        raise ValueError("psi got NaN values: count missing values separately (a null-rate check), then drop them")
-    if bins < 2:
-        raise ValueError("psi needs at least 2 bins")
-    inner = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1]))  # the reference's deciles
-    expected_share = np.bincount(np.searchsorted(inner, expected, side="right"), minlength=len(inner) + 1)
-    actual_share = np.bincount(np.searchsorted(inner, actual, side="right"), minlength=len(inner) + 1)
-    return psi_from_shares(expected_share / len(expected), actual_share / len(actual), eps)
-
-
-def psi_categorical(expected, actual, eps: float = 1e-4) -> float:
-    """PSI over category shares: one bin per category seen in either sample."""
-    expected, actual = pd.Series(expected), pd.Series(actual)
-    categories = sorted(set(expected) | set(actual))
-    e = expected.value_counts(normalize=True).reindex(categories, fill_value=0)
-    a = actual.value_counts(normalize=True).reindex(categories, fill_value=0)
-    return psi_from_shares(e.to_numpy(), a.to_numpy(), eps)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -107,8 +68,8 @@ def psi_categorical(expected, actual, eps: float = 1e-4) -> float:
 # --------------------------------------------------------------------------------------------------
 
 
-def _variant(expected, actual, bins=10, eps=1e-4, *, edges_from="expected", binning="quantile", shares=True,
-             log=np.log, use_eps=True, open_ends=True, sign=1.0) -> float:
+def _psi_with_mistake(expected, actual, bins=10, eps=1e-4, *, edges_from="expected", binning="quantile",
+                      shares=True, log=np.log, use_eps=True, open_ends=True, sign=1.0) -> float:
     """PSI computed with one typical mistake, to recognise the learner's value."""
     expected = np.asarray(expected, dtype=float)
     actual = np.asarray(actual, dtype=float)
@@ -171,20 +132,11 @@ _PSI_MISTAKES: list[tuple[dict, str]] = [
 ]
 
 
-def _is_close(value: float, target: float) -> bool:
-    if math.isinf(target) or math.isnan(target):
-        return math.isinf(value) if math.isinf(target) else math.isnan(value)
-    return math.isclose(value, target, rel_tol=0.02, abs_tol=1e-3)
-
-
-def _call_number(fn: Callable, args: tuple, what: str) -> float:
+def _call_psi(fn, args: tuple, what: str) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        try:
-            value = fn(*args, bins=10, eps=1e-4)
-        except TypeError as exc:
-            raise CheckFailed(f"Calling psi(expected, actual, bins=10, eps=1e-4) failed on {what}: {exc}. Keep the "
-                              "signature def psi(expected, actual, bins=10, eps=1e-4).") from None
+        value = call_learner(fn, *args, bins=10, eps=1e-4, name="psi", where=f"on {what}",
+                             signature="psi(expected, actual, bins=10, eps=1e-4)")
     if isinstance(value, (np.ndarray, list, tuple, pd.Series)) and np.size(value) > 1:
         raise CheckFailed(f"On {what}, psi returned {np.size(value)} values: return one number, the SUM of the "
                           "per-bin terms.")
@@ -193,20 +145,22 @@ def _call_number(fn: Callable, args: tuple, what: str) -> float:
 
 def check_psi(psi_fn: Any) -> None:
     """The learner's psi matches the chapter's on three cases, and raises ValueError on bad input."""
-    require_done(psi_fn, "psi")
-    require(callable(psi_fn), f"`psi` should be a function, but it is a {type(psi_fn).__name__}.")
+    from coursekit.checks._answers.ch09 import psi
+
+    require_function(psi_fn, "psi", reference=psi)
     same = np.random.default_rng(3).normal(0, 1, 1000)
-    value = _call_number(psi_fn, (same, same.copy()), "two identical samples")
+    value = _call_psi(psi_fn, (same, same.copy()), "two identical samples")
     require(abs(value) < 1e-9, f"psi of two identical samples should be 0, but yours gives {value:g}. Check that "
                                "both samples are binned with the same edges and turned into shares the same way.")
     for what, (expected, actual) in _psi_cases().items():
-        value = _call_number(psi_fn, (expected, actual), what)
+        value = _call_psi(psi_fn, (expected, actual), what)
         right = psi(expected, actual)
-        if _is_close(value, right):
+        if close(value, right, rel=0.02, abs=1e-3):
             continue
-        for options, message in _PSI_MISTAKES:
-            if _is_close(value, _variant(expected, actual, **options)):
-                raise CheckFailed(f"On {what}, your psi gives {value:.4f} instead of {right:.4f}: {message}")
+        diagnose(value, what, right, [(_psi_with_mistake(expected, actual, **options), message)
+                                      for options, message in _PSI_MISTAKES],
+                 close=within(rel=0.02, abs=1e-3),
+                 template="On {name}, your psi gives {value:.4f} instead of {right:.4f}: {message}")
         if value < 0:
             raise CheckFailed(f"On {what}, your psi gives {value:.4f}: PSI is a sum of terms that are never negative. "
                               "Check the sign of (actual - expected) and of the log ratio.")
@@ -218,17 +172,10 @@ def check_psi(psi_fn: Any) -> None:
                           "shares, not counts; zero shares replaced by eps; natural log.")
     for bad, what in (((np.array([]), same), "an empty `expected`"), ((same, np.array([])), "an empty `actual`"),
                       ((same, np.r_[same[:10], np.nan]), "an `actual` containing NaN")):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                result = psi_fn(*bad, bins=10, eps=1e-4)
-        except ValueError:
-            continue
-        except Exception as exc:  # noqa: BLE001 - any other error is the wrong kind
-            raise CheckFailed(f"Given {what}, psi raised {type(exc).__name__}; raise ValueError with a message that "
-                              "says what is wrong, so a monitoring job fails loudly and clearly.") from None
-        raise CheckFailed(f"Given {what}, psi returned {result!r} instead of raising ValueError. A drift score "
-                          "computed from no data (or from NaN) must not look like a number.")
+        require_raises(psi_fn, *bad, bins=10, eps=1e-4, name="psi", given=what,
+                       wrong_kind="Raise ValueError with a message that says what is wrong, so a monitoring job fails "
+                                  "loudly and clearly.",
+                       returned=". A drift score computed from no data (or from NaN) must not look like a number.")
     passed("psi matches the reference on all cases (identical samples, a shift, empty bins, a small shift) and "
            "rejects empty or NaN input.")
 
@@ -238,67 +185,12 @@ def check_psi(psi_fn: Any) -> None:
 # --------------------------------------------------------------------------------------------------
 
 ALERT_TARGETS = {"max_false_alarm_rate": 0.01, "max_delay_days": 14}
-ORDERS_PER_DAY = 60
-DRIFT_START_DAY = 21
-
-
-@functools.lru_cache(maxsize=1)
-def _streams():
-    reference = orders(5000, np.random.default_rng(90))[0]["discount_pct"].to_numpy()
-
-    def days(n_days, seed, drift_from=None):
-        out = []
-        for day in range(n_days):
-            kwargs = {"discount_mean": 13.0} if drift_from is not None and day >= drift_from else {}
-            out.append(orders(ORDERS_PER_DAY, np.random.default_rng([seed, day]), **kwargs)[0]["discount_pct"]
-                       .to_numpy())
-        return out
-
-    return reference, days(364, 91), days(56, 92, drift_from=DRIFT_START_DAY)
-
-
-def exercise_streams() -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray], int]:
-    """(reference, quiet_days, drifted_days, drift_start_day) for exercise 09, task 2.
-
-    A small shop: about 60 orders a day. `reference` holds the discount_pct of 5,000 validation orders;
-    `quiet_days` is 364 drift-free days (one array of discounts per day); `drifted_days` is 56 days in which
-    a campaign raises discounts from day `drift_start_day` (counting from 0) on.
-    """
-    reference, quiet, drifted = _streams()
-    return reference.copy(), [d.copy() for d in quiet], [d.copy() for d in drifted], DRIFT_START_DAY
-
-
-def window_psi(days: list, reference, window_days: int) -> np.ndarray:
-    """PSI of each complete, non-overlapping window of `window_days` days (in time order) against `reference`."""
-    window_days = int(window_days)
-    starts = range(0, len(days) - window_days + 1, window_days)
-    return np.array([psi(reference, np.concatenate(days[s:s + window_days])) for s in starts])
-
-
-def alert_fires(psis, threshold: float, consecutive: int) -> np.ndarray:
-    """True for each window where PSI > threshold in this window and the consecutive - 1 windows before it."""
-    above = np.asarray(psis) > threshold
-    fires = above.copy()
-    for k in range(1, int(consecutive)):
-        fires &= np.r_[np.zeros(k, dtype=bool), above[:-k]] if k < len(above) else False
-    return fires
-
-
-def evaluate_alert(window_days: int, threshold: float, consecutive: int) -> dict:
-    """False-alarm rate on the quiet stream and detection delay (days; None if never) on the drifted one."""
-    reference, quiet, drifted = _streams()
-    quiet_fires = alert_fires(window_psi(quiet, reference, window_days), threshold, consecutive)
-    drift_fires = alert_fires(window_psi(drifted, reference, window_days), threshold, consecutive)
-    ends = (np.arange(len(drift_fires)) + 1) * int(window_days)       # the day each window's alert is evaluated
-    detected = [int(end) - DRIFT_START_DAY for end, fire in zip(ends, drift_fires) if fire and end > DRIFT_START_DAY]
-    return {"windows": len(quiet_fires), "false_alarms": int(quiet_fires.sum()),
-            "false_alarm_rate": float(quiet_fires.mean()), "delay_days": detected[0] if detected else None,
-            "rate_without_consecutive": float(alert_fires(window_psi(quiet, reference, window_days), threshold, 1)
-                                              .mean())}
 
 
 def check_alert_settings(window_days, threshold, consecutive, false_alarm_rate, detection_delay_days) -> None:
     """The rule meets the targets, and the learner measured its false-alarm rate and delay correctly."""
+    from coursekit.checks._answers.ch09 import evaluate_alert
+
     for value, name in ((window_days, "window_days"), (threshold, "threshold"), (consecutive, "consecutive"),
                         (false_alarm_rate, "false_alarm_rate"), (detection_delay_days, "detection_delay_days")):
         require_done(value, name)
@@ -350,157 +242,6 @@ def check_alert_settings(window_days, threshold, consecutive, false_alarm_rate, 
 # --------------------------------------------------------------------------------------------------
 # Task 3: alert rules in PromQL, checked against what the service exposes
 # --------------------------------------------------------------------------------------------------
-
-SERVICE_METRICS = {  # name: (type, help) exactly as the chapter's service declares them
-    "model_request_duration_seconds": "histogram",
-    "model_requests": "counter",
-    "model_predictions": "counter",
-    "model_score": "histogram",
-    "model_input_order_value_eur": "histogram",
-    "model_input_discount_ratio": "histogram",
-    "model_input_channel": "counter",
-    "model_info": "gauge",
-}
-
-
-def service_exposition() -> str:
-    """A /metrics page of the chapter's service after a few requests, made with prometheus_client itself."""
-    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-
-    registry = CollectorRegistry()
-    latency = Histogram("model_request_duration_seconds", "Time to answer POST /predict, in seconds",
-                        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0), registry=registry)
-    requests = Counter("model_requests", "POST /predict requests by HTTP status code", ["code"], registry=registry)
-    predictions = Counter("model_predictions", "Predictions by predicted class", ["predicted_class"],
-                          registry=registry)
-    score = Histogram("model_score", "Predicted probability of a return",
-                      buckets=[round(0.1 * i, 1) for i in range(1, 10)], registry=registry)
-    value = Histogram("model_input_order_value_eur", "Input feature order_value; buckets at the reference deciles",
-                      buckets=[25, 35, 45, 55, 65, 75, 90, 110, 140], registry=registry)
-    discount = Histogram("model_input_discount_ratio",
-                         "Input feature discount_pct / 100; buckets at the reference deciles",
-                         buckets=[0.026, 0.043, 0.058, 0.073, 0.089, 0.108, 0.129, 0.159, 0.204], registry=registry)
-    channel = Counter("model_input_channel", "Orders by input feature channel", ["channel"], registry=registry)
-    info = Gauge("model_info", "The model version this process serves (always 1)", ["model_version"],
-                 registry=registry)
-    info.labels(model_version="returns-lr:1.0.0").set(1)
-    for code in ("200", "422", "500"):          # every known label value exists from the start, at 0
-        requests.labels(code=code)
-    for label in ("kept", "returned"):
-        predictions.labels(predicted_class=label)
-    for name in ("web", "ios", "android"):
-        channel.labels(channel=name)
-    X, _ = orders(20, np.random.default_rng(5))
-    for i, row in X.iterrows():
-        latency.observe(0.004 + 0.001 * (i % 3))
-        requests.labels(code="200").inc()
-        p = 0.15 + 0.04 * (i % 10)
-        predictions.labels(predicted_class="returned" if p >= 0.5 else "kept").inc()
-        score.observe(p)
-        value.observe(row["order_value"])
-        discount.observe(row["discount_pct"] / 100)
-        channel.labels(channel=row["channel"]).inc()
-    requests.labels(code="422").inc()
-    text = generate_latest(registry).decode()
-    return "\n".join(line for line in text.splitlines() if "_created" not in line) + "\n"
-
-
-def exposed_series(text: str | None = None) -> set[str]:
-    """Every sample name on a /metrics page (model_requests_total, ..._bucket, ..._sum, ...)."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    text = service_exposition() if text is None else text
-    return {sample.name for family in text_string_to_metric_families(text) for sample in family.samples}
-
-
-DURATION = re.compile(r"^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$")
-_UNITS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
-GROUP_KEYS = {"name", "interval", "limit", "query_offset", "labels", "rules"}
-ALERT_KEYS = {"alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
-RECORD_KEYS = {"record", "expr", "labels"}
-PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless",
-                "offset", "inf", "nan", "atan2"}
-SEVERITIES = {"page", "ticket"}
-
-
-def duration_seconds(text) -> float | None:
-    """Seconds in a Prometheus duration such as "10m" or "1h30m"; None if it is not one."""
-    if not isinstance(text, str) or not text or not DURATION.match(text):
-        return None
-    return sum(int(n) * _UNITS[u] for n, u in re.findall(r"(\d+)(ms|y|w|d|h|m|s)", text))
-
-
-def metric_names(expr: str) -> set[str]:
-    """The metric names a PromQL expression reads: identifiers that are not functions, keywords or labels."""
-    expr = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)                                # string literals
-    expr = re.sub(r"\{[^}]*\}", "", expr)                                          # label matchers {code="200"}
-    expr = re.sub(r"\[[^\]]*\]", "", expr)                                         # ranges [5m]
-    expr = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", expr)  # label lists
-    names = set()
-    for match in re.finditer(r"(?<![\w.])[a-zA-Z_:][a-zA-Z0-9_:]*", expr):
-        is_function = expr[match.end():].lstrip().startswith("(")
-        if not is_function and match.group() not in PROMQL_WORDS:
-            names.add(match.group())
-    return names
-
-
-def validate_rules(doc: Any, exposed: set[str]) -> list[str]:
-    """Problems in a Prometheus rule file (parsed YAML), checked against the metric names the service exposes."""
-    if not isinstance(doc, dict) or set(doc) != {"groups"} or not isinstance(doc["groups"], list) or not doc["groups"]:
-        return ["the file must be a mapping with a single key, `groups`, holding a non-empty list of groups"]
-    problems, group_names = [], set()
-    for g, group in enumerate(doc["groups"]):
-        if not isinstance(group, dict):
-            problems.append(f"groups[{g}]: a group must be a mapping with `name` and `rules`")
-            continue
-        where = f"group {group.get('name', g)!r}"
-        if not isinstance(group.get("name"), str) or not group["name"]:
-            problems.append(f"groups[{g}]: `name` is missing")
-        elif group["name"] in group_names:
-            problems.append(f"{where}: group names must be unique in a file")
-        group_names.add(group.get("name"))
-        problems += [f"{where}: unknown key `{key}`" for key in sorted(set(group) - GROUP_KEYS)]
-        if "interval" in group and duration_seconds(group["interval"]) is None:
-            problems.append(f"{where}: interval {group['interval']!r} is not a Prometheus duration (e.g. 1m, 5m)")
-        rules = group.get("rules")
-        if not isinstance(rules, list) or not rules:
-            problems.append(f"{where}: `rules` must be a non-empty list")
-            continue
-        for r, rule in enumerate(rules):
-            if not isinstance(rule, dict):
-                problems.append(f"{where}, rules[{r}]: a rule must be a mapping")
-                continue
-            name = rule.get("alert") or rule.get("record") or f"rules[{r}]"
-            at = f"{where}, rule {name!r}"
-            if ("alert" in rule) == ("record" in rule):
-                problems.append(f"{at}: a rule needs exactly one of `alert` or `record`")
-                continue
-            allowed = ALERT_KEYS if "alert" in rule else RECORD_KEYS
-            problems += [f"{at}: unknown key `{key}`" for key in sorted(set(rule) - allowed)]
-            expr = rule.get("expr")
-            if not isinstance(expr, str) or not expr.strip():
-                problems.append(f"{at}: `expr` (a PromQL expression, as a string) is missing")
-                continue
-            for key in ("for", "keep_firing_for"):
-                if key in rule and duration_seconds(rule[key]) is None:
-                    problems.append(f"{at}: {key}: {rule[key]!r} is not a Prometheus duration (e.g. 10m, 1h, 1d)")
-            for unknown in sorted(metric_names(expr) - exposed - {"up"}):
-                close = difflib.get_close_matches(unknown, sorted(exposed), n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                problems.append(f"{at}: `{unknown}` is not exposed by the service{hint}")
-            for q in re.findall(r"histogram_quantile\s*\(\s*([0-9.eE+-]+)", expr):
-                if not 0 <= float(q) <= 1:
-                    problems.append(f"{at}: histogram_quantile({q}, ...): the quantile is a fraction, e.g. 0.99")
-            if "histogram_quantile" in expr and "_bucket" not in expr:
-                problems.append(f"{at}: histogram_quantile needs the cumulative `_bucket` series of a histogram")
-            if "alert" in rule:
-                labels, annotations = rule.get("labels") or {}, rule.get("annotations") or {}
-                if labels.get("severity") not in SEVERITIES:
-                    problems.append(f"{at}: labels.severity must be one of {sorted(SEVERITIES)} (it routes the alert)")
-                if not annotations.get("summary"):
-                    problems.append(f"{at}: annotations.summary is missing (what the person paged reads first)")
-    return problems
-
 
 def _rules_from(rules_yaml) -> list[dict]:
     require_done(rules_yaml, "rules_yaml")
@@ -638,13 +379,9 @@ def check_monitoring_plan(plan, justification, label_delay_days: int = 30, min_w
     require(any(item["needs_labels"] for item in plan),
             "No signal uses labels: without them you never learn whether the model is still right (concept drift is "
             "invisible to input and prediction monitoring). Add model quality once labels arrive.")
-    require_done(justification, "justification")
-    require(isinstance(justification, str), "`justification` should be text.")
-    words = prose_words(justification)
-    require(len(words) >= min_words,
-            f"Your justification has {len(words)} words; write at least {min_words}: why these signals, who acts on "
-            "each, and what the label delay means for when you can notice what.")
-    text = justification.lower()
+    text = require_prose(justification, "justification", min_words,
+                         f"write at least {min_words}: why these signals, who acts on each, and what the label delay "
+                         "means for when you can notice what.")
     require("label" in text and ("delay" in text or "late" in text or "30" in text),
             "Your justification should say what the 30-day label delay means for the plan.")
     passed(f"{len(plan)} signals over all four layers, with owners; label-free signals warn within a day, quality "

@@ -19,13 +19,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from statistics import NormalDist
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done, require_number, prose_words
-from coursekit.checks.bootstrap import percentile_interval
+from coursekit.checks import (
+    CheckFailed,
+    call_learner,
+    diagnose,
+    passed,
+    require,
+    require_done,
+    require_function,
+    require_number,
+    require_prose,
+    within,
+)
+from coursekit.exports.ch10 import paired_bootstrap
 
 __all__ = [
     "SECTIONS", "POINTS",
@@ -35,10 +45,8 @@ __all__ = [
 SECTIONS = ("Data", "Model", "Infrastructure", "Monitoring")
 POINTS = {"none": 0.0, "manual": 0.5, "automated": 1.0}
 DECISIONS = ("promote", "reject", "undecided")
-
-
-def _close(a: float, b: float, tol: float = 1e-9) -> bool:
-    return abs(a - b) <= tol
+EXACT = within(abs=1e-9)  # sums of halves and their minimum are exact
+REFERENCE_RESAMPLES = 5_000  # the reference intervals: stable to about 1 % of their width; memory stays ~160 MB
 
 
 # --------------------------------------------------------------------------------------------------
@@ -65,42 +73,49 @@ def check_ml_test_score(section_scores, final_score, answers: Mapping[str, list[
     given = {s: require_number(section_scores[lower[s.lower()]], f"section_scores['{s}']") for s in SECTIONS}
 
     right = _section_sums(answers, POINTS)
-    if all(_close(given[s], right[s]) for s in SECTIONS):
-        pass
-    elif all(_close(given[s], v) for s, v in _section_sums(answers, {"none": 0, "manual": 1, "automated": 1}).items()):
-        raise CheckFailed("Your section scores count every test that is done as one point. A manual test (run by hand, "
-                          "results written down and shared) earns half a point; only an automated one earns a full point.")
-    elif all(_close(given[s], v) for s, v in _section_sums(answers, {"none": 0, "manual": 1, "automated": 2}).items()):
-        raise CheckFailed("Your section scores give 1 point for manual and 2 for automated tests: that is the 2016 workshop "
-                          "version of the rubric. The 2017 paper gives 0.5 for manual and 1 for automated; use `POINTS`.")
-    elif all(_close(given[s], v) for s, v in _section_sums(answers, {"none": 0, "manual": 0, "automated": 1}).items()):
-        raise CheckFailed("Your section scores count only the automated tests. Manual tests earn half a point each "
-                          "(`POINTS['manual']` is 0.5).")
-    elif all(_close(given[s], v) for s, v in _section_sums(answers, {"none": 0.5, "manual": 1.0, "automated": 1.5}).items()):
-        raise CheckFailed("Your section scores are 0.5 too high for every test: 'none' earns 0 points.")
-    else:
-        wrong = [s for s in SECTIONS if not _close(given[s], right[s])]
+    if not all(EXACT(given[s], right[s]) for s in SECTIONS):
+        for points, message in _POINTS_MISTAKES:
+            if all(EXACT(given[s], v) for s, v in _section_sums(answers, points).items()):
+                raise CheckFailed(message)
+        wrong = [s for s in SECTIONS if not EXACT(given[s], right[s])]
         raise CheckFailed(f"The score of section {wrong[0]!r} is {given[wrong[0]]:g}, which does not match its seven "
                           f"statuses. Add up `POINTS[status]` over the section's list.")
 
     final = require_number(final_score, "final_score")
     values = list(right.values())
-    if _close(final, min(values)):
+    if EXACT(final, min(values)):
         weakest = min(right, key=right.get)
         passed(f"section scores {', '.join(f'{s} {right[s]:g}' for s in SECTIONS)}; ML Test Score = "
                f"{final:g}, the {weakest} section. That is where the next automation goes.")
         return
-    if _close(final, float(np.mean(values))):
-        raise CheckFailed(f"`final_score` = {final:g} is the mean of the sections. The paper takes the minimum, so that "
-                          "a strong section cannot hide a weak one.")
-    if _close(final, sum(values)):
-        raise CheckFailed(f"`final_score` = {final:g} is the sum of the sections. The final ML Test Score is the minimum "
-                          "of the four section scores.")
-    if _close(final, max(values)):
-        raise CheckFailed(f"`final_score` = {final:g} is the best section. The score is set by the weakest one: use min().")
-    if _close(final, float(np.median(values))):
-        raise CheckFailed(f"`final_score` = {final:g} is the median of the sections. Use the minimum.")
+    diagnose(final, "final_score", min(values),
+             [(aggregate(values), message) for aggregate, message in _FINAL_MISTAKES], close=EXACT, template="`{name}` = {value:g} {message}")
     raise CheckFailed(f"`final_score` = {final:g} is not the minimum of your section scores ({min(values):g}).")
+
+
+# Mistakes in the points per status: (the points they use, what is wrong)
+_POINTS_MISTAKES = [
+    ({"none": 0, "manual": 1, "automated": 1},
+     "Your section scores count every test that is done as one point. A manual test (run by hand, results written "
+     "down and shared) earns half a point; only an automated one earns a full point."),
+    ({"none": 0, "manual": 1, "automated": 2},
+     "Your section scores give 1 point for manual and 2 for automated tests: that is the 2016 workshop version of "
+     "the rubric. The 2017 paper gives 0.5 for manual and 1 for automated; use `POINTS`."),
+    ({"none": 0, "manual": 0, "automated": 1},
+     "Your section scores count only the automated tests. Manual tests earn half a point each (`POINTS['manual']` "
+     "is 0.5)."),
+    ({"none": 0.5, "manual": 1.0, "automated": 1.5},
+     "Your section scores are 0.5 too high for every test: 'none' earns 0 points."),
+]
+
+# Mistakes in the final score: (how they combine the sections, what is wrong)
+_FINAL_MISTAKES = [
+    (lambda v: float(np.mean(v)), "is the mean of the sections. The paper takes the minimum, so that a strong "
+                                  "section cannot hide a weak one."),
+    (sum, "is the sum of the sections. The final ML Test Score is the minimum of the four section scores."),
+    (max, "is the best section. The score is set by the weakest one: use min()."),
+    (lambda v: float(np.median(v)), "is the median of the sections. Use the minimum."),
+]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -131,40 +146,45 @@ def _toy_rows() -> pd.DataFrame:
     return pd.DataFrame({"load": load, "weight": np.resize([1.0, 2.0, 3.0], len(load))})
 
 
-def _count(model, X, feature, delta, how: str = "right") -> Any:
+def _violations_with_mistake(model, X, feature, delta, mistake: str) -> float:
+    """What a directional test with one typical mistake counts, to recognise the learner's value."""
     before = model.predict_proba(X)[:, 1]
     changed = X.copy()
-    changed[feature] = changed[feature] * delta if how == "multiply" else changed[feature] + delta
+    changed[feature] = changed[feature] * delta if mistake == "multiply" else changed[feature] + delta
     after = model.predict_proba(changed)[:, 1]
-    if how == "labels":
+    if mistake == "labels":
         return int((model.predict(X) > model.predict(changed)).sum())
-    if how == "increases":
+    if mistake == "increases":
         return int((after - before > 1e-6).sum())
     falls = before - after > 1e-6
-    if how == "share":
-        return float(falls.mean())
-    return int(falls.sum())
+    return float(falls.mean()) if mistake == "share" else int(falls.sum())
 
 
-def _call(fn: Callable, name: str, *args):
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        raise NotDoneYet(f"Not done yet: `{name}` still raises NotImplementedError. Write its body, run the cell, "
-                         "then run this check.") from None
-    except Exception as error:  # the learner's code failed: say how, in their terms
-        raise CheckFailed(f"`{name}` raised {type(error).__name__}: {error}") from None
+# The usual mistakes: (what they count, what is wrong; {value} is the learner's count, {right} the right one)
+_DIRECTIONAL_MISTAKES = [
+    ("share", "Your function returns {value:.3f}, a share of the rows. Return the number of rows (here {right})."),
+    ("increases", "Your function counts the rows whose risk *rose* (or did not fall). A directional test counts "
+                  "violations: rows whose risk *fell* when the risk factor went up (before − after > 1e-6)."),
+    ("labels", "Your function compares predicted labels (`predict`). A score can fall without crossing the 0.5 "
+               "threshold: compare `predict_proba(X)[:, 1]` before and after."),
+    ("multiply", "Your function multiplies the feature by `delta`. Increase it by `delta`: `X[feature] + delta`."),
+]
+
+
+def _call_directional(fn: Callable, *args):
+    return call_learner(fn, *args, name="directional_violations",
+                        signature="directional_violations(model, X, feature, delta)")
 
 
 def check_directional_violations(directional_violations) -> None:
     """Run the learner's ``directional_violations(model, X, feature, delta)`` on small models built here."""
-    require_done(directional_violations, "directional_violations")
-    require(callable(directional_violations),
-            "`directional_violations` should be a function `(model, X, feature, delta) -> int`, "
-            f"but it is a {type(directional_violations).__name__}.")
+    from coursekit.checks._answers.ch10 import directional_violations as reference
+
+    require_function(directional_violations, "directional_violations", shape="(model, X, feature, delta) -> int",
+                     reference=reference)
     X = _toy_rows()
     pristine = X.copy()
-    got = _call(directional_violations, "directional_violations", _WAVY, X, "load", 0.5)
+    got = _call_directional(directional_violations, _WAVY, X, "load", 0.5)
     if not X.equals(pristine):
         raise CheckFailed("Your function changed `X` in place: the caller's data is now different. Work on a copy "
                           "(`X.copy()` or `X.assign(...)`), so that a test never alters what it tests.")
@@ -173,21 +193,12 @@ def check_directional_violations(directional_violations) -> None:
         raise CheckFailed("Your function returns one value per row. Return the *number* of rows whose risk fell, "
                           "e.g. `int(fell.sum())`.")
     count = require_number(got, "the value your function returns")
-    expected = _count(_WAVY, X, "load", 0.5)
+    expected = reference(_WAVY, X, "load", 0.5)
     if count != expected:
-        if _close(count, _count(_WAVY, X, "load", 0.5, "share")):
-            raise CheckFailed(f"Your function returns {count:.3f}, a share of the rows. Return the number of rows "
-                              f"(here {expected}).")
-        if count == _count(_WAVY, X, "load", 0.5, "increases"):
-            raise CheckFailed("Your function counts the rows whose risk *rose* (or did not fall). A directional test "
-                              "counts violations: rows whose risk *fell* when the risk factor went up "
-                              "(before − after > 1e-6).")
-        if count == _count(_WAVY, X, "load", 0.5, "labels"):
-            raise CheckFailed("Your function compares predicted labels (`predict`). A score can fall without crossing "
-                              "the 0.5 threshold: compare `predict_proba(X)[:, 1]` before and after.")
-        if count == _count(_WAVY, X, "load", 0.5, "multiply"):
-            raise CheckFailed("Your function multiplies the feature by `delta`. Increase it by `delta`: "
-                              "`X[feature] + delta`.")
+        diagnose(count, "directional_violations", expected,
+                 [(_violations_with_mistake(_WAVY, X, "load", 0.5, mistake),
+                   message.format(value=count, right=expected)) for mistake, message in _DIRECTIONAL_MISTAKES],
+                 close=EXACT, template="{message}")
         raise CheckFailed(f"On a test model your function found {count:g} violations where there are {expected}. "
                           "Compute the risk score before and after adding `delta` to `feature`, and count the rows "
                           "where it fell by more than 1e-6.")
@@ -197,8 +208,8 @@ def check_directional_violations(directional_violations) -> None:
         (_FALLING, "load", 0.5, "a model whose risk always falls"),
         (_WAVY, "weight", 1.0, "a feature the model does not read"),
     ]:
-        want = _count(model, X, feature, delta)
-        got = _call(directional_violations, "directional_violations", model, X, feature, delta)
+        want = reference(model, X, feature, delta)
+        got = _call_directional(directional_violations, model, X, feature, delta)
         got = require_number(got, "the value your function returns")
         if got != want:
             hint = {"a different `delta`": " Use the `delta` argument, not a fixed step.",
@@ -233,13 +244,17 @@ def _constructed_case(n: int, disagree: float, favour: float, seed: int) -> tupl
     return y, champion, challenger
 
 
-def _reference_ci(y, champion, challenger, confidence: float, n_resamples: int = 5_000, seed: int = 12345):
-    per_row = (challenger == y).astype(float) - (champion == y)
-    return percentile_interval(per_row, n_resamples, confidence, seed)
+def _reference_ci(y, champion, challenger, confidence: float, n_resamples: int = REFERENCE_RESAMPLES,
+                  seed: int = 12345) -> tuple[float, float]:
+    """The interval of chapter 10's own paired bootstrap (coursekit/exports/ch10.py)."""
+    _, low, high = paired_bootstrap(y, champion, challenger, n_resamples, confidence, seed)
+    return float(low), float(high)
 
 
 def _gate_result(fn, *args, **kwargs) -> tuple[float, float, str]:
-    out = _call_kw(fn, args, kwargs)
+    out = call_learner(fn, *args, **kwargs, name="bootstrap_gate", where=f"with the keyword arguments {sorted(kwargs)}",
+                       signature="bootstrap_gate(y_true, pred_champion, pred_challenger, margin, n_resamples=1000, "
+                                 "confidence=0.95, seed=0)")
     require(out is not None, "`bootstrap_gate` returns None: return `(low, high, decision)`.")
     require(isinstance(out, (tuple, list)) and len(out) == 3,
             f"`bootstrap_gate` should return three values, `(low, high, decision)`; it returned {out!r:.120}.")
@@ -251,28 +266,12 @@ def _gate_result(fn, *args, **kwargs) -> tuple[float, float, str]:
     return low, high, decision
 
 
-def _call_kw(fn, args, kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except NotImplementedError:
-        raise NotDoneYet("Not done yet: `bootstrap_gate` still raises NotImplementedError. Write its body, run the "
-                         "cell, then run this check.") from None
-    except TypeError as error:
-        raise CheckFailed(f"Calling `bootstrap_gate` with the keyword arguments {sorted(kwargs)} failed ({error}). Keep "
-                          "the signature `bootstrap_gate(y_true, pred_champion, pred_challenger, margin, "
-                          "n_resamples=1000, confidence=0.95, seed=0)`.") from None
-    except Exception as error:
-        raise CheckFailed(f"`bootstrap_gate` raised {type(error).__name__}: {error}") from None
-
-
 def check_bootstrap_gate(bootstrap_gate) -> None:
     """Run the learner's ``bootstrap_gate`` on constructed evaluation sets whose right answers are known."""
-    require_done(bootstrap_gate, "bootstrap_gate")
-    require(callable(bootstrap_gate), "`bootstrap_gate` should be a function; it is a "
-                                      f"{type(bootstrap_gate).__name__}.")
+    require_function(bootstrap_gate, "bootstrap_gate")
     # A clear win: 2,000 rows, the models disagree on 8 %, 75 % of those in the challenger's favour (+4 points).
     y, champion, challenger = _constructed_case(2000, 0.08, 0.75, seed=1)
-    ref_low, ref_high = _reference_ci(y, champion, challenger, 0.95, n_resamples=20_000)
+    ref_low, ref_high = _reference_ci(y, champion, challenger, 0.95)
     ref_width, ref_mid = ref_high - ref_low, (ref_low + ref_high) / 2
     kwargs = dict(n_resamples=4000, confidence=0.95, seed=0)   # enough resamples that the width is stable to ~2 %
     low, high, decision = _gate_result(bootstrap_gate, y, champion, challenger, 0.01, **kwargs)
@@ -324,8 +323,6 @@ def check_bootstrap_gate(bootstrap_gate) -> None:
     ]
     for (n, disagree, favour, seed), margin, want, why in cases:
         y, champion, challenger = _constructed_case(n, disagree, favour, seed)
-        ref_low, ref_high = _reference_ci(y, champion, challenger, 0.95)
-        assert (want == "undecided") == (ref_low <= margin <= ref_high), "constructed case is ambiguous"
         low, high, decision = _gate_result(bootstrap_gate, y, champion, challenger, margin, **kwargs)
         if decision == want:
             continue
@@ -410,11 +407,9 @@ def check_promotion_policy(policy, justification, *, disagreement: float = 0.15,
             f"{promoted:.0%} of evaluations; the policy asks for {power:.0%}. You need at least {need:,} rows, or a "
             "smaller margin.")
 
-    require(isinstance(justification, str), f"`justification` should be text; it is a {type(justification).__name__}.")
-    words = prose_words(justification)
-    require(len(words) >= 25, f"Your justification has {len(words)} words. Write 2-4 sentences (at least 25 words), as "
-                              "for a change review: why this margin, this confidence, this many rows.")
-    text = justification.lower()
+    text = require_prose(justification, "justification", 25, "write 2-4 sentences (at least 25 words), as for a "
+                                                              "change review: why this margin, this confidence, this "
+                                                              "many rows.")
     covered = [topic for topic, keys in _TOPICS.items() if any(k in text for k in keys)]
     require(len(covered) >= 3, "Your justification should explain at least three of: " + ", ".join(_TOPICS)
             + (f". It covers only {', '.join(covered)}." if covered else ". It covers none of them."))

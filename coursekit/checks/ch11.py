@@ -10,9 +10,22 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_number, prose_words
+from coursekit.checks import (
+    CheckFailed,
+    call_learner,
+    close,
+    diagnose,
+    passed,
+    require,
+    require_done,
+    require_function,
+    require_number,
+    require_prose,
+    within,
+)
 
 __all__ = ["check_sample_size", "check_canary_decision", "check_alias_rollback", "check_retraining_cadence"]
 
@@ -45,9 +58,7 @@ def check_sample_size(n_per_group, days_needed, *, p_control: float, relative_li
                           f"percentages ({p1 * 100:g} instead of {p1:g})? Rates go into the formula as fractions.")
     value = require_number(n_per_group, "n_per_group")
 
-    def near(target: float, rel: float = 0.002) -> bool:
-        return not math.isnan(target) and abs(value - target) <= max(1.0, rel * abs(target))
-
+    near = within(rel=0.002, abs=1.0)  # a visitor, or 0.2 %: rounding and z-values to three digits
     mistakes = [
         (_n_per_group(p1, p2, z1, zp), "That is the size for a **one-sided** test (z for 1 − α = "
          f"{z1:.3f}). The task asks for a two-sided test: use `stats.norm.ppf(1 - alpha / 2)` = {z2:.3f}."),
@@ -61,16 +72,15 @@ def check_sample_size(n_per_group, days_needed, *, p_control: float, relative_li
         (_n_per_group(p1, p2, stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(0.90)),
          "That is 90 % power (z = 1.282). The task asks for 80 % power."),
     ]
-    for target, message in mistakes:
-        if near(target) and not near(exact):
-            raise CheckFailed(message)
+    if not near(value, exact):
+        diagnose(value, "n_per_group", exact, mistakes, close=near, template="{message}")
     if value != math.floor(value):
         raise CheckFailed(f"`n_per_group` is {value:g}, not a whole number of visitors: round **up** with "
                           "`math.ceil`, since fewer visitors than the formula asks for give less power.")
     if value == math.floor(exact) and exact != right:
         raise CheckFailed(f"`n_per_group` is {value:g}: you rounded down. Round **up** (`math.ceil`): the formula "
                           "gives the minimum.")
-    require(value in (right, pooled_only) or near(exact, rel=0.001),
+    require(value in (right, pooled_only) or close(value, exact, rel=0.001, abs=1.0),
             f"`n_per_group` is {value:g}, but the formula gives about {exact:,.0f} per group for {p1:g} → {p2:g}. "
             "Check p2 (a relative lift), the two z values (two-sided α, power) and the denominator (p2 − p1)².")
 
@@ -133,16 +143,12 @@ def _scenarios(slo: dict) -> list[tuple[str, dict, tuple[str, ...], str]]:
 
 def check_canary_decision(decide: Callable | None, slo: dict) -> None:
     """Run the learner's decision function on windows around the limits; name the first wrong decision."""
-    require_done(decide, "decide")
-    require(callable(decide), f"`decide` should be a function `decide(window, slo)`, not a {type(decide).__name__}.")
+    require_function(decide, "decide", shape="decide(window, slo)")
     for name, window, acceptable, hint in _scenarios(slo):
-        try:
-            result = decide(dict(window), dict(slo))
-        except KeyError as exc:
-            raise CheckFailed(f"On {name}, your function raised KeyError {exc}. The window has the keys "
-                              f"{sorted(window)} and the SLO the keys {sorted(slo)}.") from None
-        except Exception as exc:  # noqa: BLE001 - any crash of learner code is reported, not raised
-            raise CheckFailed(f"On {name}, your function raised {type(exc).__name__}: {exc}") from None
+        result = call_learner(decide, dict(window), dict(slo), name="decide", where=f"on {name}",
+                              signature="decide(window, slo)",
+                              hints={KeyError: f"The window has the keys {sorted(window)} and the SLO the keys "
+                                               f"{sorted(slo)}."})
         require(isinstance(result, tuple) and len(result) == 2,
                 f"On {name}, your function returned {result!r}. Return a tuple `(decision, reason)`, e.g. "
                 "`return \"rollback\", \"p99 latency 310 ms\"`.")
@@ -268,29 +274,29 @@ def check_retraining_cadence(decay_per_week, table, cadence_weeks, justification
     require(sorted(frame["cadence_weeks"].tolist()) == sorted(options),
             f"`table` has the cadences {sorted(frame['cadence_weeks'].tolist())}; it needs one row per option in "
             f"{sorted(options)}.")
-    def close(a, b) -> bool:
-        return abs(float(a) - b) <= 0.01 * abs(b) + 1e-9
+    def cost_close(a, b) -> bool:  # a cost rounded to a percent still counts
+        return close(a, b, rel=0.01, abs=1e-9)
 
     for _, row in frame.iterrows():
         t = float(row["cadence_weeks"])
         retrain = retrain_cost / t
         degrade = value_per_point_week * decay * (label_delay_weeks + t / 2)
-        if not close(row["retrain_cost_per_week"], retrain):
-            require(not close(row["retrain_cost_per_week"], retrain_cost),
+        if not cost_close(row["retrain_cost_per_week"], retrain):
+            require(not cost_close(row["retrain_cost_per_week"], retrain_cost),
                     "`retrain_cost_per_week` equals the cost of one retraining: divide it by the cadence T.")
             raise CheckFailed(f"For T = {t:g}, `retrain_cost_per_week` should be {retrain_cost:g} / {t:g} = "
                               f"{retrain:.0f}, not {float(row['retrain_cost_per_week']):.0f}.")
-        if not close(row["degradation_cost_per_week"], degrade):
+        if not cost_close(row["degradation_cost_per_week"], degrade):
             value = float(row["degradation_cost_per_week"])
-            if close(value, value_per_point_week * decay * t / 2):
+            if cost_close(value, value_per_point_week * decay * t / 2):
                 raise CheckFailed("`degradation_cost_per_week` leaves out the label delay: a fresh model is already "
                                   f"{label_delay_weeks:g} week(s) old, so its average age is label delay + T / 2.")
-            if close(value, value_per_point_week * decay * (label_delay_weeks + t)):
+            if cost_close(value, value_per_point_week * decay * (label_delay_weeks + t)):
                 raise CheckFailed("`degradation_cost_per_week` uses an average age of label delay + T. Over a cycle "
                                   "of T weeks the model's average age grows by T / 2, not T.")
             raise CheckFailed(f"For T = {t:g}, `degradation_cost_per_week` should be {value_per_point_week:g} × "
                               f"{decay:.2f} × ({label_delay_weeks:g} + {t:g} / 2) = {degrade:.0f}, not {value:.0f}.")
-        require(close(row["total_cost_per_week"], retrain + degrade),
+        require(cost_close(row["total_cost_per_week"], retrain + degrade),
                 f"For T = {t:g}, `total_cost_per_week` should be the sum of the two costs, {retrain + degrade:.0f}.")
 
     require_done(cadence_weeks, "cadence_weeks")
@@ -304,12 +310,9 @@ def check_retraining_cadence(decay_per_week, table, cadence_weeks, justification
             f"{totals[cheapest]:.0f}). Choose a cadence within 15 % of the cheapest, or change the inputs you "
             "can defend (e.g. a cheaper, automated retraining).")
 
-    require_done(justification, "justification")
-    require(isinstance(justification, str), "`justification` should be a string of a few sentences.")
-    words = prose_words(justification)
-    require(len(words) >= min_words,
-            f"Your justification has {len(words)} words; write a few sentences (at least {min_words} words): the "
-            "cost you expect, why this cadence and not its neighbours, and what you will watch.")
+    require_prose(justification, "justification", min_words,
+                  f"write a few sentences (at least {min_words} words): the cost you expect, why this cadence and not "
+                  "its neighbours, and what you will watch.")
     require(bool(re.search(r"\d", justification)),
             "Your justification quotes no number. A planning document states the decay, the cost or the cadence "
             "it relies on.")

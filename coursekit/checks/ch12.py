@@ -9,29 +9,28 @@ says what is wrong and how to fix it.
 from __future__ import annotations
 
 import math
+import operator
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_number, prose_words
+from coursekit.checks import (
+    CheckFailed,
+    diagnose,
+    passed,
+    require,
+    require_done,
+    require_number,
+    require_prose,
+    require_whole,
+    within,
+)
 
 __all__ = ["check_token_metrics", "check_max_sequences", "check_service_map", "check_build_vs_buy"]
 
 KiB, MiB, GiB = 2**10, 2**20, 2**30
 GB = 10**9
-
-
-def _close(value: float, target: float, rel: float = 0.005, abs_tol: float = 1e-9) -> bool:
-    """True if *value* is within *rel* (relative) of *target*."""
-    return math.isclose(value, target, rel_tol=rel, abs_tol=abs_tol)
-
-
-def _whole(value: Any, name: str) -> int:
-    """*value* as an int, or fail: a count of sequences is a whole number."""
-    number = require_number(value, name)
-    if not float(number).is_integer():
-        raise CheckFailed(f"`{name}` is {number:g}, but it counts whole sequences. A sequence whose KV cache does "
-                          "not fit completely cannot run: round down (math.floor).")
-    return int(number)
+ROUNDED = within(rel=0.005, abs=1e-9)  # answers rounded to three or four significant digits still count
 
 
 # --------------------------------------------------------------------------------------------------
@@ -61,8 +60,8 @@ def check_token_metrics(ttft_b, tpot_b, tokens_per_s, timeline: Mapping[str, Map
 
     require_done(ttft_b, "ttft_b")
     ttft = require_number(ttft_b, "ttft_b")
-    if not _close(ttft, f["ttft"]):
-        hints = [
+    if not ROUNDED(ttft, f["ttft"]):
+        diagnose(ttft, "ttft_b", f["ttft"], [
             (f["ttft"] * 1000, "that looks like milliseconds. Give TTFT in seconds."),
             (f["first"], f"that is the time of {request}'s first token on the clock, measured from t = 0. TTFT starts "
                          f"when the request arrives ({f['arrival']:g} s): subtract its arrival time."),
@@ -72,18 +71,15 @@ def check_token_metrics(ttft_b, tpot_b, tokens_per_s, timeline: Mapping[str, Map
                                                 f"Measure from {request}'s own arrival."),
             (f["tpot"], "that is the gap between tokens (TPOT). TTFT is arrival to first token: queueing plus "
                         "prefill."),
-        ]
-        for target, message in hints:
-            if _close(ttft, target):
-                raise CheckFailed(f"`ttft_b` = {ttft:g}: {message}")
+        ], close=ROUNDED)
         raise CheckFailed(f"`ttft_b` = {ttft:g} is not right. TTFT = time of {request}'s first token - time it "
                           "arrived, in seconds. It includes the time the request waited in the queue.")
 
     require_done(tpot_b, "tpot_b")
     tpot = require_number(tpot_b, "tpot_b")
-    if not _close(tpot, f["tpot"]):
+    if not ROUNDED(tpot, f["tpot"]):
         e2e = f["last"] - f["arrival"]
-        hints = [
+        diagnose(tpot, "tpot_b", f["tpot"], [
             (f["tpot"] * 1000, "that looks like milliseconds. Give TPOT in seconds."),
             (e2e / f["n"], "you divided the whole latency by the number of tokens, so the queueing and the prefill "
                            "are spread over every token. TPOT covers only the decode: (last token - first token) / "
@@ -94,18 +90,15 @@ def check_token_metrics(ttft_b, tpot_b, tokens_per_s, timeline: Mapping[str, Map
                                                 "gaps between them. Divide by (tokens - 1)."),
             (f["n"] / e2e, "that is tokens per second for this request, the inverse of a time per token, and it "
                            "includes the prefill. TPOT is seconds per token after the first one."),
-        ]
-        for target, message in hints:
-            if _close(tpot, target):
-                raise CheckFailed(f"`tpot_b` = {tpot:g}: {message}")
+        ], close=ROUNDED)
         raise CheckFailed(f"`tpot_b` = {tpot:g} is not right. TPOT = (time of the last token - time of the first "
                           "token) / (number of tokens - 1), in seconds.")
 
     require_done(tokens_per_s, "tokens_per_s")
     rate = require_number(tokens_per_s, "tokens_per_s")
-    if not _close(rate, f["tokens_per_s"]):
+    if not ROUNDED(rate, f["tokens_per_s"]):
         per_request = [len(r["tokens"]) / (float(r["tokens"][-1]) - float(r["arrival"])) for r in timeline.values()]
-        hints = [
+        diagnose(rate, "tokens_per_s", f["tokens_per_s"], [
             (f["n_requests"] / f["window"], "that counts requests, not tokens: it is requests per second. Count "
                                             "every output token of every request."),
             (f["n_all"] / (f["last_token_any"] - f["first_token_any"]), "the window should start when the first "
@@ -119,10 +112,7 @@ def check_token_metrics(ttft_b, tpot_b, tokens_per_s, timeline: Mapping[str, Map
                                                   "every request's tokens."),
             (1 / f["tpot"], "1 / TPOT is one sequence's decode speed. The server generates several sequences at "
                             "once: count all tokens over the window."),
-        ]
-        for target, message in hints:
-            if _close(rate, target):
-                raise CheckFailed(f"`tokens_per_s` = {rate:g}: {message}")
+        ], close=ROUNDED)
         raise CheckFailed(f"`tokens_per_s` = {rate:g} is not right. Count the output tokens of all requests and "
                           "divide by (time of the last token - arrival of the first request).")
 
@@ -149,9 +139,8 @@ def check_max_sequences(kv_bytes_per_token, max_seqs, *, config: Mapping[str, in
 
     require_done(kv_bytes_per_token, "kv_bytes_per_token")
     kv = require_number(kv_bytes_per_token, "kv_bytes_per_token")
-    if not _close(kv, right_kv):
-        ratio = kv / right_kv
-        hints = [
+    if not ROUNDED(kv, right_kv):
+        diagnose(kv, "kv_bytes_per_token", right_kv, [
             (heads_ratio, f"{heads_ratio:g}x too big. Either you used the {cfg['num_attention_heads']} query heads "
                           f"instead of the {cfg['num_key_value_heads']} KV heads (grouped-query attention: only the "
                           "KV heads are cached), or you counted bits: an fp8 value is 1 byte."),
@@ -161,16 +150,14 @@ def check_max_sequences(kv_bytes_per_token, max_seqs, *, config: Mapping[str, in
             (tokens_per_seq, f"that is one whole {tokens_per_seq:,}-token sequence. The question asks per token."),
             (1 / KiB, "that is in KiB. Give bytes."),
             (1 / MiB, "that is in MiB. Give bytes."),
-        ]
-        for factor, message in hints:
-            if _close(ratio, factor):
-                raise CheckFailed(f"`kv_bytes_per_token` = {kv:,.6g}: {message}")
+        ], close=ROUNDED, ratio=True, template="`{name}` = {value:,.6g}: {message}")
         raise CheckFailed(f"`kv_bytes_per_token` = {kv:,.6g}, expected {right_kv:,.0f}. Per token the cache holds 2 "
                           "(K and V) x layers x KV heads x head dim x bytes per value, with head dim = hidden_size / "
                           "num_attention_heads.")
 
     require_done(max_seqs, "max_seqs")
-    got = _whole(max_seqs, "max_seqs")
+    got = require_whole(max_seqs, "max_seqs", "counts whole sequences. A sequence whose KV cache does not fit "
+                                              "completely cannot run: round down (math.floor).")
     usable = gpu_total_mib * MiB * gpu_memory_utilization
     weights = n_params * weight_bytes_per_param
     per_seq = right_kv * tokens_per_seq
@@ -204,9 +191,7 @@ def check_max_sequences(kv_bytes_per_token, max_seqs, *, config: Mapping[str, in
         (fits(kv_seq=per_seq / 2), f"Your count matches sequences of half the length. Each sequence may hold "
                                    f"{tokens_per_seq:,} tokens."),
     ]
-    for value, message in mistakes:
-        if got == value and value != right:
-            raise CheckFailed(f"`max_seqs` = {got}. {message}")
+    diagnose(got, "max_seqs", right, mistakes, close=operator.eq, template="`{name}` = {value}. {message}")
     if got == 0:
         raise CheckFailed("`max_seqs` = 0: with your numbers the weights fill the GPU. Check the bytes per weight: "
                           "int4 is 0.5 bytes per parameter, not 2 (fp16).")
@@ -350,14 +335,9 @@ def check_build_vs_buy(weights, recommendation, justification, scores, *, min_wo
                           "or change the weights to say what really matters to you: a matrix that disagrees with "
                           "the recommendation hides the real reason.")
 
-    require_done(justification, "justification")
-    require(isinstance(justification, str), f"`justification` should be text, but it is a "
-                                            f"{type(justification).__name__}.")
-    words = prose_words(justification)
-    require(len(words) >= min_words, f"Your justification has {len(words)} words; write 3-5 sentences (at least "
-                                     f"{min_words} words): why these weights for this team, what the recommended "
-                                     "option costs you, and what would change your mind.")
-    text = justification.lower()
+    text = require_prose(justification, "justification", min_words,
+                         f"write 3-5 sentences (at least {min_words} words): why these weights for this team, what the "
+                         "recommended option costs you, and what would change your mind.")
     mentioned = [c for c in criteria if any(k in text for k in _keywords(c))]
     require(len(mentioned) >= 2, "Name at least two of the criteria in your justification (for example "
                                  f"{criteria[0]!r} and {criteria[1]!r}) and say why they weigh what they weigh.")

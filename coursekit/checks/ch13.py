@@ -1,27 +1,41 @@
 """Self-checks for exercise 13, *Security and governance*.
 
-Each check builds its own inputs (pickles it never loads, a release it tampers with, feature tables), runs the
-learner's function or answer on them, and diagnoses the usual mistakes with a message that says what is wrong and
-how to fix it.
-
-The generators (:func:`make_pickle_samples`, :func:`make_release`, :func:`make_feature_table`) are public so the
-notebook shows the learner exactly what the checks use.
+Each check builds its own inputs with the exercise's world, :mod:`coursekit.worlds.ch13` (pickles it never loads, a
+release it tampers with, feature tables; re-exported here so the notebook shows exactly what the checks use), runs
+the learner's function or answer on them, and diagnoses the usual mistakes with a message that says what is wrong
+and how to fix it. The scanner's reference is chapter 13's own ``pickle_imports`` (:mod:`coursekit.exports.ch13`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
-import pickletools
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import numpy as np
-
-from coursekit.checks import CheckFailed, passed, require, require_done, prose_words
+from coursekit.checks import (
+    CheckFailed,
+    call_learner,
+    passed,
+    require,
+    require_done,
+    require_function,
+    require_names,
+    require_prose,
+)
+from coursekit.exports.ch13 import pickle_imports
+from coursekit.worlds.ch13 import (
+    RENAMED,
+    SAFE_SAMPLES,
+    canonical_json,
+    exercise_allowlist,
+    make_feature_table,
+    make_pickle_samples,
+    make_release,
+)
 
 __all__ = [
     "make_pickle_samples",
@@ -42,111 +56,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------------
 # Task 1: a pickle scanner, run on samples that are never loaded
 # --------------------------------------------------------------------------------------------------
-
-_MARK = object()
-
-
-def reference_imports(data: bytes) -> list[str]:
-    """Every module.name a pickle would import, found by replaying each opcode's stack effect (never loads it)."""
-    stack: list[Any] = []
-    memo: dict[int, Any] = {}
-    found: list[str] = []
-    for op, arg, _ in pickletools.genops(data):
-        if op.name in ("MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT"):
-            memo[len(memo) if op.name == "MEMOIZE" else arg] = stack[-1]
-            continue
-        if op.name in ("GET", "BINGET", "LONG_BINGET"):
-            stack.append(memo[arg])
-            continue
-        if op.name in ("GLOBAL", "INST"):
-            found.append(arg.replace(" ", "."))
-        elif op.name == "STACK_GLOBAL":
-            found.append(f"{stack[-2]}.{stack[-1]}")
-        elif op.name.startswith("EXT"):
-            found.append(f"<extension registry code {arg}>")
-        before = op.stack_before
-        if pickletools.markobject in before:
-            while stack.pop() is not _MARK:
-                pass
-            del stack[len(stack) - before.index(pickletools.markobject):]
-        elif before:
-            del stack[-len(before):]
-        for kind in op.stack_after:
-            stack.append(_MARK if kind is pickletools.markobject else arg if isinstance(arg, str) else None)
-    return found
-
-
-def _short_text(text: str) -> bytes:
-    return b"\x8c" + bytes([len(text)]) + text.encode()
-
-
-class _WritesMarker:
-    """A payload: whoever loads it runs exec(code), which writes a marker file. Never loaded by the course."""
-
-    def __init__(self, code: str):
-        self.code = code
-
-    def __reduce__(self):
-        return (exec, (self.code,))
-
-
-class _RunsThroughNumpy:
-    """The same payload, routed through numpy.testing._private.utils.runstring (its body is exec)."""
-
-    def __init__(self, code: str):
-        self.code = code
-
-    def __reduce__(self):
-        from numpy.testing._private.utils import runstring
-
-        return (runstring, (self.code, {}))
-
-
-def make_pickle_samples(marker: Path | None = None) -> dict[str, bytes]:
-    """The exercise's pickles, as bytes. The payloads would write *marker* if anyone loaded them.
-
-    - ``model_p2.pkl``, ``model_p4.pkl``, ``model_p5.pkl``: one fitted scikit-learn pipeline, three protocols;
-    - ``exec_p0.pkl``: protocol 0, imports the function with ``GLOBAL`` (``__builtin__ exec``);
-    - ``numpy_p4.pkl``: protocol 4, ``STACK_GLOBAL`` of ``numpy.testing._private.utils.runstring``;
-    - ``refs_p4.pkl``: protocol 4, a tuple of ``os.getcwd`` and ``os.system``: the second import takes its module
-      name from the memo (``BINGET``);
-    - ``tidy_p4.pkl``: written by hand; pushes ``builtins``/``exec``, then ``numpy``/``dtype``, pops those two, and
-      imports what is left on the stack.
-    """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    marker = Path(marker) if marker is not None else Path(tempfile.gettempdir()) / "ch13_pickle_was_here.txt"
-    # The payload names the marker through an environment variable, not its path, so the pickles are the
-    # same bytes wherever the course is checked out (their sizes and offsets are printed and compared).
-    os.environ["COURSEKIT_PICKLE_MARKER"] = str(marker)
-    code = "import os; open(os.environ['COURSEKIT_PICKLE_MARKER'], 'w').write('code ran during load')"
-    rng = np.random.default_rng(13)
-    X = rng.normal(size=(200, 3))
-    y = (X[:, 0] + 0.5 * rng.normal(size=200) > 0).astype(int)
-    model = Pipeline([("scale", StandardScaler()), ("classifier", LogisticRegression())]).fit(X, y)
-    payload = code.encode()
-    tidy = (b"\x80\x04" + _short_text("builtins") + _short_text("exec") + _short_text("numpy") + _short_text("dtype")
-            + b"00" + b"\x93" + b"X" + len(payload).to_bytes(4, "little") + payload + b"\x85R.")
-    return {
-        "model_p2.pkl": pickle.dumps(model, protocol=2),
-        "model_p4.pkl": pickle.dumps(model, protocol=4),
-        "model_p5.pkl": pickle.dumps(model, protocol=5),
-        "exec_p0.pkl": pickle.dumps(_WritesMarker(code), protocol=0),
-        "numpy_p4.pkl": pickle.dumps(_RunsThroughNumpy(code), protocol=4),
-        "refs_p4.pkl": pickle.dumps((os.getcwd, os.system), protocol=4),
-        "tidy_p4.pkl": tidy,
-    }
-
-
-_SAFE = ("model_p2.pkl", "model_p4.pkl", "model_p5.pkl")
-
-
-def exercise_allowlist(samples: dict[str, bytes] | None = None) -> frozenset[str]:
-    """The reviewed allowlist for the exercise: every name the three honest model pickles import."""
-    samples = samples if samples is not None else make_pickle_samples()
-    return frozenset().union(*(reference_imports(samples[name]) for name in _SAFE))
 
 _MISS_HINTS = {
     "exec_p0.pkl": "This is protocol 0: the import is a `GLOBAL` opcode whose argument is the module and the name "
@@ -178,52 +87,39 @@ def _as_names(result: Any, sample: str) -> set[str]:
     if result is None:
         raise CheckFailed(f"`scan_pickle` returned None for {sample}. Return a list of the names outside the allowlist "
                           "(an empty list when there are none).")
-    if isinstance(result, (str, bytes)):
-        raise CheckFailed(f"`scan_pickle` returned one string for {sample} ({result!r}). Return a list of names, "
-                          "e.g. ['builtins.exec'].")
     if isinstance(result, bool):
         raise CheckFailed(f"`scan_pickle` returned {result} for {sample}. Return the list of names outside the "
                           "allowlist, so the gate can say *what* it blocked; an empty list means 'pass'.")
-    try:
-        items = list(result)
-    except TypeError:
-        raise CheckFailed(f"`scan_pickle` returned a {type(result).__name__} for {sample}; return a list of "
-                          "'module.name' strings.") from None
-    bad = [item for item in items if not isinstance(item, str)]
-    if bad:
-        raise CheckFailed(f"`scan_pickle` returned {type(bad[0]).__name__} items for {sample}; return "
-                          "'module.name' strings such as 'builtins.exec'.")
-    return _normalise(items)
+    return _normalise(require_names(result, f"What `scan_pickle` returned for {sample}", example="'builtins.exec'",
+                                    kind="'module.name' strings"))
+
+
+_CRASH_HINTS = {
+    IndexError: "An IndexError usually means reading stack[-2] when fewer items are on your stack: push every "
+                "string opcode's argument (and a placeholder for other pushes).",
+    KeyError: "A KeyError usually means a BINGET of a memo index you never stored: handle MEMOIZE/BINPUT.",
+    (pickle.UnpicklingError, AttributeError, ModuleNotFoundError):
+        "Did you call pickle.loads? Never load a sample: read it with pickletools.genops.",
+}
 
 
 def check_scanner(scan_pickle: Callable | None) -> None:
     """*scan_pickle(data, allowlist)* returns the imports outside *allowlist*, for every sample, without loading any."""
-    require_done(scan_pickle, "scan_pickle")
-    require(callable(scan_pickle), f"`scan_pickle` should be a function, but it is a {type(scan_pickle).__name__}.")
+    require_function(scan_pickle, "scan_pickle")
     with tempfile.TemporaryDirectory() as folder:
         marker = Path(folder) / "pickle_was_here.txt"
         samples = make_pickle_samples(marker)
         allowlist = exercise_allowlist(samples)
         for name, data in samples.items():
-            try:
-                result = scan_pickle(data, allowlist)
-            except Exception as exc:  # noqa: BLE001 - any crash is a bug in the learner's scanner
-                hint = ""
-                if isinstance(exc, IndexError):
-                    hint = (" An IndexError usually means reading stack[-2] when fewer items are on your stack: push "
-                            "every string opcode's argument (and a placeholder for other pushes).")
-                elif isinstance(exc, KeyError):
-                    hint = " A KeyError usually means a BINGET of a memo index you never stored: handle MEMOIZE/BINPUT."
-                elif isinstance(exc, (pickle.UnpicklingError, AttributeError, ModuleNotFoundError)):
-                    hint = " Did you call pickle.loads? Never load a sample: read it with pickletools.genops."
-                raise CheckFailed(f"`scan_pickle` crashed on {name}: {type(exc).__name__}: {exc}.{hint}") from None
+            result = call_learner(scan_pickle, data, allowlist, name="scan_pickle", where=f"on {name}",
+                                  signature="scan_pickle(data, allowlist)", hints=_CRASH_HINTS)
             if marker.exists():
                 raise CheckFailed(f"The marker file appeared while scanning {name}: your function LOADED the pickle "
                                   "(pickle.loads, joblib.load...). A scanner must only read opcodes with "
                                   "pickletools.genops; loading is exactly what it protects against.")
             got = _as_names(result, name)
-            want = _normalise(set(reference_imports(data)) - allowlist)
-            if name in _SAFE:
+            want = _normalise(set(pickle_imports(data)) - allowlist)
+            if name in SAFE_SAMPLES:
                 if got & _normalise(allowlist):
                     raise CheckFailed(f"For {name} you report {sorted(got & _normalise(allowlist))}, which are in the "
                                       "allowlist. Return only the imports that are *not* in `allowlist`.")
@@ -246,30 +142,6 @@ def check_scanner(scan_pickle: Callable | None) -> None:
 # --------------------------------------------------------------------------------------------------
 # Task 2: sign and verify a release
 # --------------------------------------------------------------------------------------------------
-
-def canonical_json(obj: Any) -> bytes:
-    """The exact bytes to sign for a JSON document: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def make_release(seed: int = 0) -> tuple[bytes, dict]:
-    """A model artifact (pickle bytes of a small fitted model) and its manifest, which names the artifact's sha256."""
-    from sklearn.tree import DecisionTreeClassifier
-
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(300, 4))
-    y = (X[:, 0] - X[:, 1] > 0).astype(int)
-    artifact = pickle.dumps(DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y), protocol=5)
-    manifest = {
-        "artifact": "churn_tree.pkl",
-        "sha256": hashlib.sha256(artifact).hexdigest(),
-        "bytes": len(artifact),
-        "libraries": {"scikit-learn": __import__("sklearn").__version__},
-        "metrics": {"accuracy": 0.91},
-        "version": 7 + seed,
-    }
-    return artifact, manifest
-
 
 def _call_verify(verify_release, public_key, artifact, manifest, signatures) -> tuple[bool, str]:
     """(accepted?, how it rejected). A verify that returns False is reported separately by the caller."""
@@ -301,8 +173,7 @@ def check_signing(sign_release: Callable | None, verify_release: Callable | None
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    require_done(sign_release, "sign_release")
-    require(callable(sign_release), f"`sign_release` should be a function, not a {type(sign_release).__name__}.")
+    require_function(sign_release, "sign_release")
     key = Ed25519PrivateKey.generate()
     public = key.public_key()
     signatures = sign_release(key, artifact, manifest)
@@ -345,8 +216,7 @@ def check_signing(sign_release: Callable | None, verify_release: Callable | None
                               "same bytes.")
         raise CheckFailed("signatures['manifest'] does not verify over ch13.canonical_json(manifest). Sign those bytes.")
 
-    require_done(verify_release, "verify_release")
-    require(callable(verify_release), f"`verify_release` should be a function, not a {type(verify_release).__name__}.")
+    require_function(verify_release, "verify_release")
     ok, why = _call_verify(verify_release, public, artifact, manifest, signatures)
     require(ok, f"`verify_release` rejects a correct release ({why}). It must return None when both signatures "
                 "verify and the manifest names the artifact's hash.")
@@ -401,9 +271,6 @@ SENSITIVE = {
     "postcode": "postcode",
 }
 
-_RENAMED = {"account_ref": "ref", "email_addr": "login", "contact": "c_2", "comment": "free_text",
-            "birth_date": "dob", "postcode": "pc"}
-
 _NOT_SENSITIVE_WHY = {
     "plan": "a category with four values: it identifies nobody",
     "router_model": "a category with a handful of values: it identifies nobody",
@@ -413,42 +280,6 @@ _NOT_SENSITIVE_WHY = {
                           "measurement. Count distinct values only for text and integer columns"),
     "churned": "the label, 0 or 1",
 }
-
-
-def make_feature_table(seed: int = 0, n: int = 3000, renamed: bool = False):
-    """A synthetic churn feature table with six sensitive columns (see :data:`SENSITIVE`) and six harmless ones.
-
-    With ``renamed=True`` the sensitive columns get names that say nothing (``ref``, ``login``, ``c_2``,
-    ``free_text``, ``dob``, ``pc``), so only their values and cardinality give them away.
-    """
-    import pandas as pd
-
-    rng = np.random.default_rng(seed)
-    first = rng.choice(["ann", "bo", "cai", "dev", "eli", "fay", "gus", "hana"], n)
-    last = rng.choice(["reid", "shah", "li", "okafor", "moreau", "novak"], n)
-    areas = rng.choice(["LS", "M", "B", "G", "EH", "CF"], n)
-    comments = np.full(n, "", dtype=object)
-    leaky = rng.choice(np.arange(n // 3, n), 30, replace=False)     # recent rows only: df.head() sees none
-    for k, i in enumerate(leaky):
-        comments[i] = [f"please e-mail {first[i]}@example.org", "router reset done",
-                       f"gave us key AKIA{''.join(rng.choice(list('ABCDEFGHJKLMNPQRSTUVWXYZ234567'), 16))}"][k % 3]
-    birth = pd.Timestamp("1940-01-01") + pd.to_timedelta(rng.integers(0, 24_000, n), unit="D")
-    table = pd.DataFrame({
-        "account_ref": [f"AC-{v}" for v in rng.permutation(900_000)[:n] + 100_000],
-        "email_addr": [f"{a}.{b}{rng.integers(10, 9999)}@example.com" for a, b in zip(first, last)],
-        "contact": [f"+44 7700 9{rng.integers(0, 100_000):05d}" for _ in range(n)],
-        "comment": comments,
-        "birth_date": birth.strftime("%Y-%m-%d"),
-        "postcode": [f"{a}{rng.integers(1, 30)} {rng.integers(1, 10)}{''.join(rng.choice(list('ABDEFGHJLNPQRSTUWXYZ'), 2))}"
-                     for a in areas],
-        "plan": rng.choice(["basic", "fibre100", "fibre500", "business"], n),
-        "router_model": rng.choice(["HX-1", "HX-2", "ZR-5", "ZR-7"], n),
-        "tenure_months": rng.integers(1, 120, n),
-        "support_tickets": rng.poisson(1.2, n),
-        "avg_download_mbps": rng.gamma(3, 40, n).round(3),
-        "churned": rng.integers(0, 2, n),
-    })
-    return table.rename(columns=_RENAMED) if renamed else table
 
 
 _MISS_WHY = {
@@ -483,12 +314,10 @@ def _columns_from(result: Any, table_name: str, columns) -> set[str]:
 
 def check_sensitive_columns(find_sensitive_columns: Callable | None) -> None:
     """The learner's detector finds exactly the sensitive columns, also when their names say nothing."""
-    require_done(find_sensitive_columns, "find_sensitive_columns")
-    require(callable(find_sensitive_columns),
-            f"`find_sensitive_columns` should be a function, not a {type(find_sensitive_columns).__name__}.")
+    require_function(find_sensitive_columns, "find_sensitive_columns")
     for label, table, names in [("the exercise table", make_feature_table(0), {c: c for c in SENSITIVE}),
                                 ("a second table whose sensitive columns are renamed",
-                                 make_feature_table(1, renamed=True), _RENAMED)]:
+                                 make_feature_table(1, renamed=True), RENAMED)]:
         try:
             found = _columns_from(find_sensitive_columns(table.copy()), label, table.columns)
         except CheckFailed:
@@ -603,13 +432,8 @@ def check_risk_classes(risk_classes: dict | None, justifications: dict | None, *
     require(isinstance(justifications, dict),
             f"`justifications` should be a dict (system → text), not a {type(justifications).__name__}.")
     for system in SYSTEMS:
-        text = justifications.get(system)
-        require_done(text, f"justifications[{system!r}]")
-        require(isinstance(text, str), f"justifications[{system!r}] should be text, not a {type(text).__name__}.")
-        count = len(prose_words(text))
-        require(count >= min_words,
-                f"justifications[{system!r}] has {count} words; write 1-3 sentences (at least {min_words} words): "
-                "which part of the Act applies (Article 5, Annex III, Article 50 or none), and one duty or "
-                "consequence for the team that runs it.")
+        require_prose(justifications.get(system), f"justifications[{system!r}]", min_words,
+                      f"write 1-3 sentences (at least {min_words} words): which part of the Act applies (Article 5, "
+                      "Annex III, Article 50 or none), and one duty or consequence for the team that runs it.")
     passed(f"cv_screening → {chosen['cv_screening']}, support_chatbot → {chosen['support_chatbot']}, gpu_forecast → "
            f"{chosen['gpu_forecast']}, each with a justification.")

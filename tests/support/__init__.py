@@ -1,0 +1,1 @@
+"""Helpers the test modules share (imported as ``tests.support.*``; no test lives here)."""
