@@ -248,6 +248,13 @@ def test_serving_plan_right(capsys):
     ch03.check_serving_plan({k: v.upper() for k, v in CHOICES.items()}, 9, cost(9), JUSTIFICATION)
 
 
+def test_serving_plan_answers_are_not_in_the_learners_namespace():
+    from coursekit.checks._answers.ch03 import EXPECTED_MODES
+
+    assert EXPECTED_MODES == CHOICES
+    assert not hasattr(ch03, "EXPECTED_MODES") and not hasattr(ch03, "MODE_FEEDBACK")
+
+
 @pytest.mark.parametrize("choices, message", [
     (None, "not done yet"),
     (["online", "batch"], "should be a dict"),

@@ -7,7 +7,6 @@ that each need a different kind of rule).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
@@ -19,7 +18,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from coursekit.checks import CheckFailed, NotDoneYet, ch04
+from coursekit.checks import NotDoneYet, ch04
+from tests.support.checks import fails, passes
 
 NUMERIC = ["lines_changed", "test_coverage", "hours_since_last_deploy", "is_weekend"]
 CATEGORICAL = ["service", "change_type"]
@@ -47,13 +47,6 @@ def serving_features(raw):
         "service": raw["service"],
         "change_type": raw["change_type"],
     })
-
-
-def fails(check, *args, match: str, **kwargs) -> str:
-    with pytest.raises(CheckFailed, match=match) as err:
-        check(*args, **kwargs)
-    assert not isinstance(err.value, NotDoneYet), "a wrong answer must not look like an untouched task"
-    return str(err.value)
 
 
 # ------------------------------------------------------------------------------------------ data
@@ -164,6 +157,15 @@ def test_data_is_deterministic_and_shaped_as_the_exercise_says(timeline, deploys
     assert len(good) == 5 and sorted(bad) == ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e"]
 
 
+def test_the_world_and_the_chapter_validator_are_re_exported_and_the_keys_are_not():
+    from coursekit.exports import ch04 as chapter
+    from coursekit.worlds import ch04 as world
+
+    assert ch04.deployments is world.deployments and ch04.validation_batches is world.validation_batches
+    assert ch04.validate_batch is chapter.validate_batch
+    assert not hasattr(ch04, "point_in_time_join") and not hasattr(ch04, "accuracies") and not hasattr(ch04, "FAULTS")
+
+
 def test_validate_batch_matches_the_chapter_format(batches):
     good, bad = batches
     assert ch04.validate_batch(good[0], GOOD_RULES).empty
@@ -182,8 +184,8 @@ def test_pipeline_not_done():
 
 def test_pipeline_right_answer_passes(split, capsys):
     X_train, X_val, y_train, y_val = split
-    ch04.check_pipeline(pipeline().fit(X_train, y_train), X_train, y_train, X_val, y_val, NUMERIC, CATEGORICAL)
-    assert "✔" in capsys.readouterr().out
+    passes(ch04.check_pipeline, capsys, pipeline().fit(X_train, y_train), X_train, y_train, X_val, y_val, NUMERIC,
+           CATEGORICAL)
 
 
 def test_pipeline_other_scaler_and_column_order_pass(split):
@@ -288,9 +290,8 @@ def test_pit_not_done(deploys, snapshots):
 
 def test_pit_right_answer_passes_in_any_row_order(deploys, snapshots, capsys):
     right = asof(deploys, snapshots)
-    ch04.check_point_in_time(right, deploys, snapshots)
-    ch04.check_point_in_time(right.sample(frac=1, random_state=1), deploys, snapshots)
-    assert capsys.readouterr().out.count("✔") == 2
+    passes(ch04.check_point_in_time, capsys, right, deploys, snapshots)
+    passes(ch04.check_point_in_time, capsys, right.sample(frac=1, random_state=1), deploys, snapshots)
 
 
 def test_pit_not_a_dataframe(deploys, snapshots):
@@ -371,9 +372,8 @@ def test_skew_not_done(team_model, requests):
 def test_skew_right_answer_passes(team_model, requests, accuracies, capsys):
     acc_train, acc_serve = accuracies
     assert acc_train - acc_serve > 0.03, "the skew should cost visible accuracy"
-    skew("hours_since_last_deploy", acc_train - acc_serve, PREVENTION, team_model, requests, training_features,
-         serving_features)
-    assert "✔" in capsys.readouterr().out
+    passes(skew, capsys, "hours_since_last_deploy", acc_train - acc_serve, PREVENTION, team_model, requests,
+           training_features, serving_features)
 
 
 def test_skew_decoy_column_is_identical(team_model, requests):
@@ -441,8 +441,7 @@ def test_rules_not_done(reference, batches):
 
 def test_rules_right_answer_passes(reference, batches, capsys):
     good, bad = batches
-    ch04.check_rules(GOOD_RULES, JUSTIFICATION, reference, good, bad)
-    assert "✔" in capsys.readouterr().out
+    passes(ch04.check_rules, capsys, GOOD_RULES, JUSTIFICATION, reference, good, bad)
 
 
 def test_rules_unknown_key(reference, batches):

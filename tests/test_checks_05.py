@@ -20,7 +20,8 @@ mlflow = pytest.importorskip("mlflow")
 from mlflow import MlflowClient  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from coursekit.checks import CheckFailed, NotDoneYet, ch05  # noqa: E402
+from coursekit.checks import NotDoneYet, ch05  # noqa: E402
+from tests.support.checks import fails, passes  # noqa: E402
 
 logging.getLogger("mlflow").setLevel(logging.WARNING)
 
@@ -64,8 +65,7 @@ def check_run(run_id):
 # ------------------------------------------------------------------------------------------ task 1
 
 def test_logged_run_passes(store, capsys):
-    check_run(log_run())
-    assert "✔" in capsys.readouterr().out
+    passes(check_run, capsys, log_run())
 
 
 def test_logged_run_not_done(store):
@@ -75,26 +75,22 @@ def test_logged_run_not_done(store):
 
 def test_logged_run_object_instead_of_id(store):
     run = store.get_run(log_run())
-    with pytest.raises(CheckFailed, match="run object"):
-        check_run(run)
+    fails(check_run, run, match="run object")
 
 
 def test_logged_run_name_instead_of_id(store):
     log_run()
-    with pytest.raises(CheckFailed, match="run \\*name\\*"):
-        check_run("task1")
+    fails(check_run, "task1", match="run \\*name\\*")
 
 
 def test_logged_run_unknown_id(store):
-    with pytest.raises(CheckFailed, match="no run with id"):
-        check_run("0123456789abcdef0123456789abcdef")
+    fails(check_run, "0123456789abcdef0123456789abcdef", match="no run with id")
 
 
 def test_logged_run_still_running(store):
     run = mlflow.start_run(run_name="task1")
     try:
-        with pytest.raises(CheckFailed, match="still RUNNING"):
-            check_run(run.info.run_id)
+        fails(check_run, run.info.run_id, match="still RUNNING")
     finally:
         mlflow.end_run()
 
@@ -102,53 +98,43 @@ def test_logged_run_still_running(store):
 def test_metric_logged_as_param(store):
     with mlflow.start_run(run_name="task1") as run:
         mlflow.log_params({**PARAMS, "val_roc_auc": FINAL["val_roc_auc"]})
-    with pytest.raises(CheckFailed, match="as a parameter"):
-        check_run(run.info.run_id)
+    fails(check_run, run.info.run_id, match="as a parameter")
 
 
 def test_missing_param(store):
-    with pytest.raises(CheckFailed, match="no parameter `epochs`"):
-        check_run(log_run(params={"penalty": "l2", "eta0": 0.01}))
+    fails(check_run, log_run(params={"penalty": "l2", "eta0": 0.01}), match="no parameter `epochs`")
 
 
 def test_wrong_param_value(store):
-    with pytest.raises(CheckFailed, match="Parameter `eta0` is '0.1'"):
-        check_run(log_run(params={**PARAMS, "eta0": 0.1}))
+    fails(check_run, log_run(params={**PARAMS, "eta0": 0.1}), match="Parameter `eta0` is '0.1'")
 
 
 def test_no_metric_history(store):
-    with pytest.raises(CheckFailed, match="has no metric `val_log_loss`"):
-        check_run(log_run(history=[]))
+    fails(check_run, log_run(history=[]), match="has no metric `val_log_loss`")
 
 
 def test_only_last_value(store):
-    with pytest.raises(CheckFailed, match="single value"):
-        check_run(log_run(history=HISTORY[-1:]))
+    fails(check_run, log_run(history=HISTORY[-1:]), match="single value")
 
 
 def test_all_values_at_step_zero(store):
-    with pytest.raises(CheckFailed, match="at step 0: pass the epoch number"):
-        check_run(log_run(steps=[0, 0, 0, 0]))
+    fails(check_run, log_run(steps=[0, 0, 0, 0]), match="at step 0: pass the epoch number")
 
 
 def test_steps_start_at_zero(store):
-    with pytest.raises(CheckFailed, match="You started at 0"):
-        check_run(log_run(steps=[0, 1, 2, 3]))
+    fails(check_run, log_run(steps=[0, 1, 2, 3]), match="You started at 0")
 
 
 def test_values_reversed(store):
-    with pytest.raises(CheckFailed, match="reverse order"):
-        check_run(log_run(history=HISTORY[::-1]))
+    fails(check_run, log_run(history=HISTORY[::-1]), match="reverse order")
 
 
 def test_missing_final_metric(store):
-    with pytest.raises(CheckFailed, match="no metric `val_recall`"):
-        check_run(log_run(final={"val_roc_auc": FINAL["val_roc_auc"]}))
+    fails(check_run, log_run(final={"val_roc_auc": FINAL["val_roc_auc"]}), match="no metric `val_recall`")
 
 
 def test_missing_tag(store):
-    with pytest.raises(CheckFailed, match="no tag `owner`"):
-        check_run(log_run(tags={}))
+    fails(check_run, log_run(tags={}), match="no tag `owner`")
 
 
 # ------------------------------------------------------------------------------------------ task 2
@@ -178,9 +164,12 @@ def check_best(run_id, value):
     ch05.check_best_run(run_id, value, sweep_filter=SWEEP)
 
 
+def test_best_run_key_is_private():
+    assert not hasattr(ch05, "best_run_id")
+
+
 def test_best_run_passes(sweep, capsys):
-    check_best(sweep["best"], 0.25)
-    assert "✔" in capsys.readouterr().out
+    passes(check_best, capsys, sweep["best"], 0.25)
 
 
 def test_best_run_not_done(sweep):
@@ -189,54 +178,44 @@ def test_best_run_not_done(sweep):
 
 
 def test_best_run_sorted_descending(sweep):
-    with pytest.raises(CheckFailed, match="highest.*ASC"):
-        check_best(sweep["worst"], 0.60)
+    fails(check_best, sweep["worst"], 0.60, match="highest.*ASC")
 
 
 def test_best_run_by_training_loss(sweep):
-    with pytest.raises(CheckFailed, match="lowest \\*\\*training\\*\\* loss"):
-        check_best(sweep["best-train"], 0.28)
+    fails(check_best, sweep["best-train"], 0.28, match="lowest \\*\\*training\\*\\* loss")
 
 
 def test_best_run_by_auc(sweep):
-    with pytest.raises(CheckFailed, match="best ROC-AUC"):
-        check_best(sweep["best-auc"], 0.29)
+    fails(check_best, sweep["best-auc"], 0.29, match="best ROC-AUC")
 
 
 def test_best_run_by_recall(sweep):
-    with pytest.raises(CheckFailed, match="best recall"):
-        check_best(sweep["best-recall"], 0.35)
+    fails(check_best, sweep["best-recall"], 0.35, match="best recall")
 
 
 def test_best_run_other(sweep):
-    with pytest.raises(CheckFailed, match="not the sweep run with the lowest"):
-        check_best(sweep["plain"], 0.30)
+    fails(check_best, sweep["plain"], 0.30, match="not the sweep run with the lowest")
 
 
 def test_best_run_outside_the_sweep(sweep):
-    with pytest.raises(CheckFailed, match="not one of the 6 sweep runs"):
-        check_best(log_run(), 0.4)
+    fails(check_best, log_run(), 0.4, match="not one of the 6 sweep runs")
 
 
 def test_best_run_pandas_row(sweep):
     row = mlflow.search_runs(filter_string=SWEEP, order_by=["metrics.val_log_loss ASC"]).iloc[0]
-    with pytest.raises(CheckFailed, match="pandas Series"):
-        check_best(row, 0.25)
+    fails(check_best, row, 0.25, match="pandas Series")
 
 
 def test_best_value_is_training_loss(sweep):
-    with pytest.raises(CheckFailed, match="\\*\\*training\\*\\* loss; give its"):
-        check_best(sweep["best"], 0.22)
+    fails(check_best, sweep["best"], 0.22, match="\\*\\*training\\*\\* loss; give its")
 
 
 def test_best_value_wrong(sweep):
-    with pytest.raises(CheckFailed, match="same row"):
-        check_best(sweep["best"], 0.3)
+    fails(check_best, sweep["best"], 0.3, match="same row")
 
 
 def test_best_value_not_a_number(sweep):
-    with pytest.raises(CheckFailed, match="should be a number"):
-        check_best(sweep["best"], "0.25")
+    fails(check_best, sweep["best"], "0.25", match="should be a number")
 
 
 # ------------------------------------------------------------------------------------------ tasks 3 and 4
@@ -288,8 +267,7 @@ def check_promo(store, registry, name, version, model, best_run_id=None):
 def test_promotion_passes(store, registry, fresh_model, capsys):
     version = promoted(store, registry, fresh_model)
     model = mlflow.sklearn.load_model(f"models:/{fresh_model}@champion")
-    check_promo(store, registry, fresh_model, version, model)
-    assert "✔" in capsys.readouterr().out
+    passes(check_promo, capsys, store, registry, fresh_model, version, model)
 
 
 def test_promotion_not_done(store, registry, fresh_model):
@@ -298,28 +276,24 @@ def test_promotion_not_done(store, registry, fresh_model):
 
 
 def test_promotion_version_one(store, registry, fresh_model):
-    with pytest.raises(CheckFailed, match="Version 1 is the baseline"):
-        check_promo(store, registry, fresh_model, "1", object())
+    fails(check_promo, store, registry, fresh_model, "1", object(), match="Version 1 is the baseline")
 
 
 def test_promotion_wrong_run(store, registry, fresh_model):
     version = register(store, fresh_model, registry["runs"]["baseline"])
-    with pytest.raises(CheckFailed, match="not the best of the sweep"):
-        check_promo(store, registry, fresh_model, version, object())
+    fails(check_promo, store, registry, fresh_model, version, object(), match="not the best of the sweep")
 
 
 def test_promotion_no_challenger(store, registry, fresh_model):
     version = register(store, fresh_model, registry["runs"]["better"])
     store.set_registered_model_alias(fresh_model, "champion", version)
-    with pytest.raises(CheckFailed, match="`challenger` points to nothing"):
-        check_promo(store, registry, fresh_model, version, object())
+    fails(check_promo, store, registry, fresh_model, version, object(), match="`challenger` points to nothing")
 
 
 def test_promotion_alias_case(store, registry, fresh_model):
     version = register(store, fresh_model, registry["runs"]["better"])
     store.set_registered_model_alias(fresh_model, "Champion", version)
-    with pytest.raises(CheckFailed, match="case-sensitive"):
-        check_promo(store, registry, fresh_model, version, object())
+    fails(check_promo, store, registry, fresh_model, version, object(), match="case-sensitive")
 
 
 def test_promotion_with_stages(store, registry, fresh_model):
@@ -327,28 +301,24 @@ def test_promotion_with_stages(store, registry, fresh_model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the deprecation warning is the point of the test
         store.transition_model_version_stage(fresh_model, version, "Production")
-    with pytest.raises(CheckFailed, match="deprecated"):
-        check_promo(store, registry, fresh_model, version, object())
+    fails(check_promo, store, registry, fresh_model, version, object(), match="deprecated")
 
 
 def test_promotion_champion_not_moved(store, registry, fresh_model):
     version = register(store, fresh_model, registry["runs"]["better"])
     store.set_registered_model_alias(fresh_model, "challenger", version)
-    with pytest.raises(CheckFailed, match="still points to version 1"):
-        check_promo(store, registry, fresh_model, version, object())
+    fails(check_promo, store, registry, fresh_model, version, object(), match="still points to version 1")
 
 
 def test_promotion_model_is_a_uri(store, registry, fresh_model):
     version = promoted(store, registry, fresh_model)
-    with pytest.raises(CheckFailed, match="is a string"):
-        check_promo(store, registry, fresh_model, version, f"models:/{fresh_model}@champion")
+    fails(check_promo, store, registry, fresh_model, version, f"models:/{fresh_model}@champion", match="is a string")
 
 
 def test_promotion_loaded_the_old_model(store, registry, fresh_model):
     old = mlflow.sklearn.load_model(f"models:/{fresh_model}@champion")   # loaded before the alias moved
     version = promoted(store, registry, fresh_model)
-    with pytest.raises(CheckFailed, match="predicts differently"):
-        check_promo(store, registry, fresh_model, version, old)
+    fails(check_promo, store, registry, fresh_model, version, old, match="predicts differently")
 
 
 def check_back(name, value, new_version=None):
@@ -359,8 +329,7 @@ def test_rollback_passes(store, registry, fresh_model, capsys):
     version = promoted(store, registry, fresh_model)
     store.set_registered_model_alias(fresh_model, "champion", "1")
     store.set_model_version_tag(fresh_model, version, "rolled_back", "misses failing disks")
-    check_back(fresh_model, store.get_model_version_by_alias(fresh_model, "champion").version)
-    assert "✔" in capsys.readouterr().out
+    passes(check_back, capsys, fresh_model, store.get_model_version_by_alias(fresh_model, "champion").version)
 
 
 def test_rollback_not_done(store, registry, fresh_model):
@@ -370,31 +339,27 @@ def test_rollback_not_done(store, registry, fresh_model):
 
 def test_rollback_champion_not_moved_back(store, registry, fresh_model):
     version = promoted(store, registry, fresh_model)
-    with pytest.raises(CheckFailed, match=f"`champion` points to {version}"):
-        check_back(fresh_model, 1)
+    fails(check_back, fresh_model, 1, match=f"`champion` points to {version}")
 
 
 def test_rollback_by_deleting(store, registry, fresh_model):
     version = promoted(store, registry, fresh_model)
     store.set_registered_model_alias(fresh_model, "champion", "1")
     store.delete_model_version(fresh_model, version)
-    with pytest.raises(CheckFailed, match="Never roll back by deleting"):
-        check_back(fresh_model, 1, new_version=version)
+    fails(check_back, fresh_model, 1, new_version=version, match="Never roll back by deleting")
 
 
 def test_rollback_without_reason(store, registry, fresh_model):
     promoted(store, registry, fresh_model)
     store.set_registered_model_alias(fresh_model, "champion", "1")
-    with pytest.raises(CheckFailed, match="no tag `rolled_back`"):
-        check_back(fresh_model, 1)
+    fails(check_back, fresh_model, 1, match="no tag `rolled_back`")
 
 
 def test_rollback_wrong_answer_variable(store, registry, fresh_model):
     version = promoted(store, registry, fresh_model)
     store.set_registered_model_alias(fresh_model, "champion", "1")
     store.set_model_version_tag(fresh_model, version, "rolled_back", "misses failing disks")
-    with pytest.raises(CheckFailed, match="Read it back"):
-        check_back(fresh_model, version)
+    fails(check_back, fresh_model, version, match="Read it back")
 
 
 def test_rollback_old_check_cell_still_works(store, registry, fresh_model, capsys):
@@ -402,8 +367,7 @@ def test_rollback_old_check_cell_still_works(store, registry, fresh_model, capsy
     version = promoted(store, registry, fresh_model)
     store.set_registered_model_alias(fresh_model, "champion", "1")
     store.set_model_version_tag(fresh_model, version, "rolled_back", "misses failing disks")
-    ch05.check_rollback(1, model_name=fresh_model, sweep_filter=REG_SWEEP)
-    assert "✔" in capsys.readouterr().out
+    passes(ch05.check_rollback, capsys, 1, model_name=fresh_model, sweep_filter=REG_SWEEP)
 
 
 def test_rollback_deleted_below_the_latest_version(store, registry, fresh_model):
@@ -412,8 +376,8 @@ def test_rollback_deleted_below_the_latest_version(store, registry, fresh_model)
     register(store, fresh_model, registry["runs"]["better"])          # task 3 run twice: versions 2 and 3
     store.set_registered_model_alias(fresh_model, "champion", "1")
     store.delete_model_version(fresh_model, version)
-    with pytest.raises(CheckFailed, match=f"Version {version} \\(`new_version`\\) was deleted. Never roll back"):
-        check_back(fresh_model, 1, new_version=version)
+    fails(check_back, fresh_model, 1, new_version=version,
+          match=f"Version {version} \\(`new_version`\\) was deleted. Never roll back")
 
 
 # ------------------------------------------------------------------------------------------ one mistake, one task
@@ -438,29 +402,28 @@ def test_task2_sorted_descending_does_not_fail_task3(store, registry, fresh_mode
     wrong_best = registry["runs"]["baseline"]   # task 2 sorted DESC: the run with the highest val_log_loss
     version = task3_done(store, registry, fresh_model, "baseline")
     model = mlflow.sklearn.load_model(f"models:/{fresh_model}@champion")
-    check_promo(store, registry, fresh_model, version, model, best_run_id=wrong_best)
-    out = capsys.readouterr().out
-    assert "✔" in out and "the run of `best_run_id`" in out
+    out = passes(check_promo, capsys, store, registry, fresh_model, version, model, best_run_id=wrong_best)
+    assert "the run of `best_run_id`" in out
     assert "task 2's check says what to fix" in out
 
 
 def test_task2_wrong_but_task3_registered_another_run(store, registry, fresh_model):
     version = task3_done(store, registry, fresh_model, "baseline")
-    with pytest.raises(CheckFailed, match="not from `best_run_id`.*the run you found in task 2"):
-        check_promo(store, registry, fresh_model, version, object(), best_run_id=log_run(name="elsewhere"))
+    fails(check_promo, store, registry, fresh_model, version, object(), best_run_id=log_run(name="elsewhere"),
+          match="not from `best_run_id`.*the run you found in task 2")
 
 
 def test_task3_registered_another_run_than_a_right_task2(store, registry, fresh_model):
     version = task3_done(store, registry, fresh_model, "baseline")
-    with pytest.raises(CheckFailed, match="not from `best_run_id`"):
-        check_promo(store, registry, fresh_model, version, object(), best_run_id=registry["runs"]["better"])
+    fails(check_promo, store, registry, fresh_model, version, object(), best_run_id=registry["runs"]["better"],
+          match="not from `best_run_id`")
 
 
 def test_task3_right_with_a_right_task2_has_no_note(store, registry, fresh_model, capsys):
     version = task3_done(store, registry, fresh_model, "better")
     model = mlflow.sklearn.load_model(f"models:/{fresh_model}@champion")
-    check_promo(store, registry, fresh_model, version, model, best_run_id=registry["runs"]["better"])
-    out = capsys.readouterr().out
+    out = passes(check_promo, capsys, store, registry, fresh_model, version, model,
+                 best_run_id=registry["runs"]["better"])
     assert "(the best run)" in out and "Note" not in out
 
 
@@ -472,42 +435,39 @@ def test_task2_not_done_named_in_task3(store, registry, fresh_model):
 def test_task2_sorted_descending_does_not_fail_task4(store, registry, fresh_model, capsys):
     """The demoted version is the one task 3 promoted, whichever run it came from: nothing was deleted."""
     version = task3_done(store, registry, fresh_model, "baseline")
-    check_back(fresh_model, task4_done(store, fresh_model, version), new_version=version)
-    out = capsys.readouterr().out
-    assert "✔" in out and f"version {version} is kept" in out
+    out = passes(check_back, capsys, fresh_model, task4_done(store, fresh_model, version), new_version=version)
+    assert f"version {version} is kept" in out
 
 
 def test_task3_not_done_named_in_task4(store, registry, fresh_model):
-    with pytest.raises(CheckFailed, match="`new_version` \\(task 3\\) is still None.*Do task 3 first") as failure:
-        check_back(fresh_model, 1, new_version=None)
-    assert "delet" not in str(failure.value)
+    message = fails(check_back, fresh_model, 1, new_version=None,
+                    match="`new_version` \\(task 3\\) is still None.*Do task 3 first")
+    assert "delet" not in message
 
 
 def test_task3_kept_version_one_named_in_task4(store, registry, fresh_model):
-    with pytest.raises(CheckFailed, match="`new_version` \\(task 3\\) is 1.*Fix task 3 first") as failure:
-        check_back(fresh_model, 1, new_version="1")
-    assert "delet" not in str(failure.value)
+    message = fails(check_back, fresh_model, 1, new_version="1",
+                    match="`new_version` \\(task 3\\) is 1.*Fix task 3 first")
+    assert "delet" not in message
 
 
 def test_task3_wrong_version_number_named_in_task4(store, registry, fresh_model):
     version = task3_done(store, registry, fresh_model, "better")
     task4_done(store, fresh_model, version)
-    with pytest.raises(CheckFailed, match="no version 7 \\(`new_version`, from task 3\\).*fix task 3 first"):
-        check_back(fresh_model, 1, new_version="7")
+    fails(check_back, fresh_model, 1, new_version="7",
+          match="no version 7 \\(`new_version`, from task 3\\).*fix task 3 first")
 
 
 def test_task3_run_object_named_in_task4(store, registry, fresh_model):
-    with pytest.raises(CheckFailed, match="That is task 3's answer"):
-        check_back(fresh_model, 1, new_version=2.5)
+    fails(check_back, fresh_model, 1, new_version=2.5, match="That is task 3's answer")
 
 
 def test_task3_alias_case_does_not_fail_task4(store, registry, fresh_model, capsys):
     version = register(store, fresh_model, registry["runs"]["better"])
     store.set_registered_model_alias(fresh_model, "challenger", version)
     store.set_registered_model_alias(fresh_model, "Champion", version)   # task 3's mistake: the wrong case
-    check_back(fresh_model, task4_done(store, fresh_model, version), new_version=version)
-    out = capsys.readouterr().out
-    assert "✔" in out and "'Champion'" in out and "does not count against this task" in out
+    out = passes(check_back, capsys, fresh_model, task4_done(store, fresh_model, version), new_version=version)
+    assert "'Champion'" in out and "does not count against this task" in out
 
 
 def test_task3_stages_do_not_fail_task4(store, registry, fresh_model, capsys):
@@ -515,16 +475,14 @@ def test_task3_stages_do_not_fail_task4(store, registry, fresh_model, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         store.transition_model_version_stage(fresh_model, version, "Production")   # task 3's mistake
-    check_back(fresh_model, task4_done(store, fresh_model, version), new_version=version)
-    out = capsys.readouterr().out
-    assert "✔" in out and "'Production'" in out and "does not count against this task" in out
+    out = passes(check_back, capsys, fresh_model, task4_done(store, fresh_model, version), new_version=version)
+    assert "'Production'" in out and "does not count against this task" in out
 
 
 def test_rollback_alias_case_in_task4_itself(store, registry, fresh_model):
     version = task3_done(store, registry, fresh_model, "better")
     store.set_registered_model_alias(fresh_model, "Champion", "1")         # this task's mistake
-    with pytest.raises(CheckFailed, match="case-sensitive"):
-        check_back(fresh_model, 1, new_version=version)
+    fails(check_back, fresh_model, 1, new_version=version, match="case-sensitive")
 
 
 def test_rollback_with_stages_in_task4_itself(store, registry, fresh_model):
@@ -532,8 +490,7 @@ def test_rollback_with_stages_in_task4_itself(store, registry, fresh_model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         store.transition_model_version_stage(fresh_model, "1", "Production")   # rolled back with a stage
-    with pytest.raises(CheckFailed, match="deprecated"):
-        check_back(fresh_model, 1, new_version=version)
+    fails(check_back, fresh_model, 1, new_version=version, match="deprecated")
 
 
 # ------------------------------------------------------------------------------------------ task 5
@@ -553,13 +510,11 @@ def check_rule(rule=good_rule, margin=MARGIN, text=GOOD_TEXT):
 
 
 def test_rule_passes(capsys):
-    check_rule()
-    assert "✔" in capsys.readouterr().out
+    passes(check_rule, capsys)
 
 
 def test_rule_numpy_bool_is_accepted(capsys):
-    check_rule(lambda a, b: np.bool_(good_rule(a, b)))
-    assert "✔" in capsys.readouterr().out
+    passes(check_rule, capsys, lambda a, b: np.bool_(good_rule(a, b)))
 
 
 def test_rule_not_done():
@@ -572,54 +527,48 @@ def test_rule_not_done():
 
 
 def test_rule_margin_not_positive():
-    with pytest.raises(CheckFailed, match="must be positive"):
-        check_rule(margin=0)
+    fails(check_rule, margin=0, match="must be positive")
 
 
 def test_rule_margin_out_of_range():
-    with pytest.raises(CheckFailed, match="between 0.005 and 0.1"):
-        check_rule(margin=0.5)
+    fails(check_rule, margin=0.5, match="between 0.005 and 0.1")
 
 
 def test_rule_margin_as_text():
-    with pytest.raises(CheckFailed, match="should be a number"):
-        check_rule(margin="0.02")
+    fails(check_rule, margin="0.02", match="should be a number")
 
 
 def test_rule_not_callable():
-    with pytest.raises(CheckFailed, match="should be a function"):
-        check_rule(rule=True)
+    fails(check_rule, rule=True, match="should be a function")
 
 
 def test_rule_wrong_direction():
-    with pytest.raises(CheckFailed, match="wrong way round"):
-        check_rule(lambda a, b: b["log_loss"] >= a["log_loss"] + MARGIN and b["recall"] >= a["recall"] - 0.02)
+    fails(check_rule, lambda a, b: b["log_loss"] >= a["log_loss"] + MARGIN and b["recall"] >= a["recall"] - 0.02,
+          match="wrong way round")
 
 
 def test_rule_without_recall():
-    with pytest.raises(CheckFailed, match="recall 0.10 lower"):
-        check_rule(lambda a, b: b["log_loss"] <= a["log_loss"] - MARGIN and b["precision"] >= 0.5)
+    fails(check_rule, lambda a, b: b["log_loss"] <= a["log_loss"] - MARGIN and b["precision"] >= 0.5,
+          match="recall 0.10 lower")
 
 
 def test_rule_without_precision():
-    with pytest.raises(CheckFailed, match="precision 0.40"):
-        check_rule(lambda a, b: b["log_loss"] <= a["log_loss"] - MARGIN and b["recall"] >= a["recall"] - 0.02)
+    fails(check_rule, lambda a, b: b["log_loss"] <= a["log_loss"] - MARGIN and b["recall"] >= a["recall"] - 0.02,
+          match="precision 0.40")
 
 
 def test_rule_without_margin():
-    with pytest.raises(CheckFailed, match="half your margin"):
-        check_rule(lambda a, b: b["log_loss"] < a["log_loss"] and b["recall"] >= a["recall"] - 0.02
-                   and b["precision"] >= 0.5)
+    fails(check_rule,
+          lambda a, b: b["log_loss"] < a["log_loss"] and b["recall"] >= a["recall"] - 0.02 and b["precision"] >= 0.5,
+          match="half your margin")
 
 
 def test_rule_returns_text():
-    with pytest.raises(CheckFailed, match="return True or False"):
-        check_rule(lambda a, b: "yes" if good_rule(a, b) else "no")
+    fails(check_rule, lambda a, b: "yes" if good_rule(a, b) else "no", match="return True or False")
 
 
 def test_rule_wrong_keys():
-    with pytest.raises(CheckFailed, match="KeyError"):
-        check_rule(lambda a, b: b["loss"] < a["loss"])
+    fails(check_rule, lambda a, b: b["loss"] < a["loss"], match="KeyError")
 
 
 def test_rule_mutates_input():
@@ -627,15 +576,13 @@ def test_rule_mutates_input():
         challenger["log_loss"] = round(challenger["log_loss"], 2)
         return good_rule(champion, challenger)
 
-    with pytest.raises(CheckFailed, match="changed the dict"):
-        check_rule(rule)
+    fails(check_rule, rule, match="changed the dict")
 
 
 def test_rule_justification_too_short():
-    with pytest.raises(CheckFailed, match="words"):
-        check_rule(text="Because it is better.")
+    fails(check_rule, text="Because it is better.", match="words")
 
 
 def test_rule_justification_without_reason():
-    with pytest.raises(CheckFailed, match="should explain the choice"):
-        check_rule(text=" ".join(["We decided on this value after a long meeting with the whole team today"] * 2))
+    fails(check_rule, text=" ".join(["We decided on this value after a long meeting with the whole team today"] * 2),
+          match="should explain the choice")

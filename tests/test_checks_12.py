@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from coursekit.checks import CheckFailed, NotDoneYet, ch12
+from coursekit.checks._answers.ch12 import AZURE_EXPECTED
 from tests.support.checks import fails_with
 
 KiB, MiB, GiB, GB = 2**10, 2**20, 2**30, 10**9
@@ -139,7 +140,7 @@ def test_max_sequences_mistake_values_are_distinct():
 # Task 3: Azure ML concept map
 # --------------------------------------------------------------------------------------------------
 
-RIGHT_MAP = dict(ch12.AZURE_EXPECTED)
+RIGHT_MAP = dict(AZURE_EXPECTED)
 
 
 def test_service_map_right(capsys):
@@ -176,8 +177,12 @@ def test_service_map_reports_every_wrong_entry():
 
 
 def test_service_map_options_hold_every_answer():
-    assert set(ch12.AZURE_EXPECTED.values()) <= set(ch12.AZURE_OPTIONS)
+    assert set(AZURE_EXPECTED.values()) <= set(ch12.AZURE_OPTIONS)
     assert len(ch12.AZURE_OPTIONS) == len(set(ch12.AZURE_OPTIONS)) == 12
+
+
+def test_service_map_answers_are_not_in_the_learners_namespace():
+    assert not hasattr(ch12, "AZURE_EXPECTED") and not hasattr(ch12, "AZURE_DISTRACTORS")
 
 
 # --------------------------------------------------------------------------------------------------

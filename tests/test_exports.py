@@ -24,19 +24,22 @@ def test_every_exported_chapter_module_imports_and_names_its_source(root):
     modules = exports.chapter_paths(root)
     generated = [(chapter, exports.module_path(chapter, root)) for chapter in modules]
     generated = [(chapter, path) for chapter, path in generated if path.exists()]
-    assert {path.stem for _, path in generated} >= {"ch09", "ch10", "ch13"}
+    assert {path.stem for _, path in generated} >= {"ch04", "ch06", "ch09", "ch10", "ch13"}
     for chapter, path in generated:
         module = importlib.import_module(f"coursekit.exports.{path.stem}")
         assert f"Generated from chapters/{chapter.name}" in module.__doc__
 
 
 def test_the_chapters_code_is_what_the_exercises_run():
-    from coursekit.checks import ch09
+    from coursekit.checks import ch04, ch06, ch09
+    from coursekit.exports import ch04 as chapter04
+    from coursekit.exports import ch06 as chapter06
     from coursekit.exports import ch09 as chapter09
     from coursekit.exports import ch10 as chapter10
     from coursekit.exports import ch13 as chapter13
     from coursekit.worlds import ch13 as world13
 
+    assert ch04.validate_batch is chapter04.validate_batch and ch06.Preempted is chapter06.Preempted
     assert ch09.orders is chapter09.orders and ch09.validate_rules is chapter09.validate_rules
     assert world13.pickle_imports is chapter13.pickle_imports
     assert chapter10.paired_bootstrap.__module__ == "coursekit.exports.ch10"

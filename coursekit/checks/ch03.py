@@ -284,8 +284,9 @@ def check_concurrent_requests(kv_per_request_gib, max_requests, *, kv_cache_byte
 # Task 4 (open): batch or online, replicas and cost per 1,000 predictions, with a justification
 # --------------------------------------------------------------------------------------------------
 
-EXPECTED_MODES = {"fraud": "online", "churn": "batch", "search": "online", "invoices": "batch"}
-MODE_FEEDBACK = {
+_SCENARIOS = ("fraud", "churn", "search", "invoices")
+# Why each scenario is batch or online, for a learner who chose the other (it gives the answer away: private)
+_MODE_FEEDBACK = {
     "fraud": "The payment exists only when it arrives, and the answer is needed before it is approved: there is "
              "nothing to precompute. That is online inference.",
     "churn": "The 2 million customers are known in advance and the list is needed once a week: a batch job scores "
@@ -306,13 +307,15 @@ def check_serving_plan(choices, replicas, cost_per_1000, justification, *, per_r
     require_done(choices, "choices")
     require(isinstance(choices, dict), f"`choices` should be a dict like {{'fraud': 'online', ...}}, but it is a "
                                        f"{type(choices).__name__}.")
-    missing = [k for k in EXPECTED_MODES if k not in choices]
+    from coursekit.checks._answers.ch03 import EXPECTED_MODES
+
+    missing = [k for k in _SCENARIOS if k not in choices]
     require(not missing, f"`choices` has no entry for {', '.join(map(repr, missing))}: give one for each scenario.")
     for scenario, expected in EXPECTED_MODES.items():
         mode = choices[scenario]
         mode_text = mode.strip().lower() if isinstance(mode, str) else mode
         require(mode_text in ("batch", "online"), f"choices[{scenario!r}] is {mode!r}: use \"batch\" or \"online\".")
-        require(mode_text == expected, f"choices[{scenario!r}] is {mode_text!r}. {MODE_FEEDBACK[scenario]}")
+        require(mode_text == expected, f"choices[{scenario!r}] is {mode_text!r}. {_MODE_FEEDBACK[scenario]}")
 
     require_done(replicas, "replicas")
     n = _whole(replicas, "replicas")

@@ -1,181 +1,39 @@
-"""Data and self-checks for exercise 04, *Data and features*.
+"""Self-checks for exercise 04, *Data and features*.
 
 The exercise works on a generated, seeded log of deployments (one row per deploy of a microservice, label
-``rolled_back``). The generators live here so the exercise notebook stays short and the checks can rebuild
-exactly the same data. Each check recomputes the right answer from the data it is given, then diagnoses the
-usual mistakes (preprocessing fitted on the wrong rows, a join that looks into the future, a sign flipped,
-rules that page on a normal day...) with a message that says what is wrong and how to fix it.
+``rolled_back``): its world, :mod:`coursekit.worlds.ch04`, re-exported here with chapter 04's own validator,
+:func:`validate_batch` (generated into :mod:`coursekit.exports.ch04`). Each check recomputes the right answer from
+the data it is given, then diagnoses the usual mistakes (preprocessing fitted on the wrong rows, a join that looks
+into the future, a sign flipped, rules that page on a normal day...) with a message that says what is wrong and
+how to fix it. The reference answers are private (:mod:`coursekit.checks._answers.ch04`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_number, prose_words
+from coursekit.checks import CheckFailed, diagnose, passed, require, require_done, require_number, require_prose, within
+from coursekit.exports.ch04 import KINDS, validate_batch
+from coursekit.worlds.ch04 import (
+    CHANGE_TYPES,
+    RAW_COLUMNS,
+    SERVICES,
+    deployments,
+    service_snapshots,
+    validation_batches,
+)
 
 __all__ = [
     "SERVICES", "CHANGE_TYPES", "RAW_COLUMNS", "deployments", "service_snapshots", "validation_batches", "validate_batch",
     "check_pipeline", "check_point_in_time", "check_skew", "check_rules",
 ]
 
-# --------------------------------------------------------------------------------------------------
-# Data: a seeded log of deployments
-# --------------------------------------------------------------------------------------------------
+RULE_KEYS = ("columns", "max_null_rate", "ranges", "allowed_values")  # the keys of the chapter's rules
 
-SERVICES = ["auth", "billing", "cart", "catalog", "checkout", "email", "gateway", "inventory", "ledger",
-            "notifications", "orders", "payments", "pricing", "profile", "recommendations", "reviews", "search",
-            "shipping", "tax", "uploads"]
-CHANGE_TYPES = ["feature", "bugfix", "config", "dependency"]
-RAW_COLUMNS = ["deploy_id", "service", "started_at", "previous_deploy_at", "change_type", "lines_added",
-               "lines_deleted", "test_coverage"]
-
-
-def deployments(n: int = 3000, seed: int = 7, start: str = "2025-01-01", days: float = 300) -> pd.DataFrame:
-    """*n* deploys of 20 services over *days* days, in time order, with the label ``rolled_back`` (0/1).
-
-    A deploy is more likely to be rolled back when the change is big, test coverage is low, the change is a
-    dependency or config change, the service is fragile, or it comes soon after the service's previous deploy
-    (a rushed follow-up). Some values are missing, as in real pipelines: lines (the git statistics job timed
-    out), coverage (no report) and change type (not filled in).
-    """
-    rng = np.random.default_rng(seed)
-    fragility = rng.normal(0, 0.5, len(SERVICES))
-    which = rng.integers(0, len(SERVICES), n)
-    offsets = pd.to_timedelta(np.sort(rng.uniform(0, days, n)), unit="D")
-    started = (pd.Timestamp(start) + offsets).round("min").as_unit("us")  # one time unit everywhere: merge_asof needs it
-    df = pd.DataFrame({"deploy_id": [f"d{i:05d}" for i in range(n)], "service": np.array(SERVICES)[which],
-                       "started_at": started})
-    df["previous_deploy_at"] = df.groupby("service")["started_at"].shift()
-    change = rng.choice(CHANGE_TYPES, n, p=[0.4, 0.3, 0.2, 0.1])
-    added = np.round(rng.lognormal(np.log(60), 1.1, n))
-    deleted = np.round(rng.lognormal(np.log(20), 1.1, n))
-    coverage = np.round(rng.beta(8, 3, n), 3)
-    hours = ((df["started_at"] - df["previous_deploy_at"]).dt.total_seconds() / 3600).fillna(48).to_numpy()
-    logit = (-3.0 + 0.5 * np.log1p(added + deleted) - 4.0 * (coverage - 0.72)
-             + pd.Series(change).map({"feature": 0.3, "bugfix": -0.2, "config": 0.4, "dependency": 0.8}).to_numpy()
-             - 0.9 * (np.log1p(hours) - np.log1p(24)) + fragility[which])
-    df["change_type"] = change
-    df["lines_added"] = added
-    df["lines_deleted"] = deleted
-    df["test_coverage"] = coverage
-    df["rolled_back"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
-    df.loc[rng.random(n) < 0.05, "lines_added"] = np.nan
-    df.loc[rng.random(n) < 0.06, "test_coverage"] = np.nan
-    df.loc[rng.random(n) < 0.04, "change_type"] = np.nan
-    return df
-
-
-def service_snapshots(deploys: pd.DataFrame, *, outage: tuple[str, str] = ("2025-02-20", "2025-02-24"),
-                      seed: int = 3) -> pd.DataFrame:
-    """A daily batch job's output: at 06:00 every day, per service, deploys and rollbacks in the last 7 days.
-
-    A rollback is known one hour after the deploy started. The job did not run during *outage* (inclusive, a
-    multi-day incident) and skipped about 3 % of other rows at random, so some snapshots are missing.
-    """
-    rng = np.random.default_rng(seed)
-    first = deploys["started_at"].min().normalize() + pd.Timedelta(hours=6)
-    last = deploys["started_at"].max().normalize() + pd.Timedelta(hours=6)
-    times = pd.date_range(first, last, freq="D", unit="us")
-    known = deploys.assign(known_at=deploys["started_at"] + pd.Timedelta(hours=1))
-    rows = []
-    for service, group in known.groupby("service", sort=True):
-        at = group["known_at"].to_numpy()
-        failed = group["rolled_back"].to_numpy()
-        for t in times:
-            window = (at <= t.to_datetime64()) & (at > (t - pd.Timedelta(days=7)).to_datetime64())
-            rows.append((service, t, int(window.sum()), int(failed[window].sum())))
-    snaps = pd.DataFrame(rows, columns=["service", "snapshot_at", "deploys_7d", "failures_7d"])
-    down = snaps["snapshot_at"].between(pd.Timestamp(outage[0]), pd.Timestamp(outage[1]) + pd.Timedelta(hours=23))
-    skipped = rng.random(len(snaps)) < 0.03
-    return snaps[~down & ~skipped].sort_values(["snapshot_at", "service"]).reset_index(drop=True)
-
-
-def _bad(batch: pd.DataFrame, kind: str, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    out = batch.copy()
-    if kind == "percent":
-        out["test_coverage"] = (out["test_coverage"] * 100).round(1)  # a new CI plugin reports 0-100
-    elif kind == "nulls":
-        out.loc[rng.random(len(out)) < 0.4, "lines_added"] = np.nan  # the git statistics job timed out
-    elif kind == "casing":
-        out["change_type"] = out["change_type"].str.capitalize()  # a form change: "Feature" instead of "feature"
-    elif kind == "renamed":
-        out = out.rename(columns={"previous_deploy_at": "prev_deploy_at"})  # an upstream schema change
-    elif kind == "strings":
-        out["lines_deleted"] = out["lines_deleted"].map(lambda v: "" if pd.isna(v) else str(int(v)))  # CSV export
-    return out
-
-
-def validation_batches(timeline: pd.DataFrame, *, start: int = 1500, size: int = 150
-                       ) -> tuple[list[pd.DataFrame], dict[str, pd.DataFrame]]:
-    """Five normal batches of raw deploy events, and five broken ones keyed ``batch_a``..``batch_e``.
-
-    Batches hold the raw columns only (the label arrives later). The broken ones come from later rows of the
-    same timeline, each with one upstream fault: coverage in percent, a null spike, changed category spelling,
-    a renamed column, numbers delivered as text.
-    """
-    raw = timeline[RAW_COLUMNS]
-    good = [raw.iloc[start + i * size: start + (i + 1) * size].reset_index(drop=True) for i in range(5)]
-    kinds = {"batch_a": "nulls", "batch_b": "percent", "batch_c": "renamed", "batch_d": "casing", "batch_e": "strings"}
-    bad = {}
-    for i, (name, kind) in enumerate(kinds.items()):
-        lo = start + (5 + i) * size
-        bad[name] = _bad(raw.iloc[lo: lo + size].reset_index(drop=True), kind, seed=i)
-    return good, bad
-
-
-# --------------------------------------------------------------------------------------------------
-# The validator from the chapter (section 7), used by task 4 and by its check
-# --------------------------------------------------------------------------------------------------
-
-KINDS = {
-    "number": lambda s: pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s),
-    "string": lambda s: pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s),
-    "datetime": pd.api.types.is_datetime64_any_dtype,
-}
-RULE_KEYS = ("columns", "max_null_rate", "ranges", "allowed_values")
-
-
-def validate_batch(batch: pd.DataFrame, rules: dict) -> pd.DataFrame:
-    """Check *batch* against *rules*; return one row per problem (an empty table means the batch passes).
-
-    rules = {"columns": {col: "number" | "string" | "datetime"},   # required columns and their kind
-             "max_null_rate": {col: fraction},                      # at most this share of missing values
-             "ranges": {col: (low, high)},                          # every non-missing value within [low, high]
-             "allowed_values": {col: [value, ...]}}                 # every non-missing value in this set
-    """
-    problems = []
-    for col, kind in rules.get("columns", {}).items():
-        if col not in batch.columns:
-            problems.append(("schema", col, "column is missing"))
-        elif not KINDS[kind](batch[col]):
-            problems.append(("schema", col, f"expected {kind}, got dtype {batch[col].dtype}"))
-    for col, limit in rules.get("max_null_rate", {}).items():
-        if col in batch.columns:
-            rate = float(batch[col].isna().mean())
-            if rate > limit:
-                problems.append(("nulls", col, f"{rate:.1%} missing, limit {limit:.1%}"))
-    for col, (low, high) in rules.get("ranges", {}).items():
-        if col in batch.columns and KINDS["number"](batch[col]):
-            values = batch[col].dropna()
-            outside = values[(values < low) | (values > high)]
-            if len(outside):
-                problems.append(("range", col, f"{len(outside)} of {len(values)} values outside [{low}, {high}], "
-                                               f"e.g. {outside.iloc[0]:g}"))
-    for col, allowed in rules.get("allowed_values", {}).items():
-        if col in batch.columns:
-            unexpected = sorted(set(batch[col].dropna()) - set(allowed), key=str)
-            if unexpected:
-                problems.append(("values", col, f"unexpected values {unexpected[:5]}"))
-    return pd.DataFrame(problems, columns=["check", "column", "problem"])
-
-
-# --------------------------------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------------------------------
 
 def _same(a: Any, b: Any) -> np.ndarray:
     """Element-wise equality that counts two missing values as equal (and tolerates float rounding)."""
@@ -183,23 +41,28 @@ def _same(a: Any, b: Any) -> np.ndarray:
     both_missing = a.isna().to_numpy() & b.isna().to_numpy()
     try:
         fa, fb = a.astype(float).to_numpy(), b.astype(float).to_numpy()
-        close = np.isclose(fa, fb, rtol=1e-9, atol=1e-9)
+        equal = np.isclose(fa, fb, rtol=1e-9, atol=1e-9)
     except (TypeError, ValueError):
-        close = (a == b).fillna(False).to_numpy(dtype=bool)
-    return both_missing | close
-
-
-def _require_text(value: Any, name: str, min_words: int, what: str) -> str:
-    require_done(value, name)
-    require(isinstance(value, str), f"`{name}` should be text (a string), but it is a {type(value).__name__}.")
-    n = len(prose_words(value))
-    require(n >= min_words, f"`{name}` has {n} words; write at least {min_words}: {what}")
-    return value.lower()
+        equal = (a == b).fillna(False).to_numpy(dtype=bool)
+    return both_missing | equal
 
 
 # --------------------------------------------------------------------------------------------------
 # Task 1: one Pipeline with a ColumnTransformer, fitted on the training rows only
 # --------------------------------------------------------------------------------------------------
+
+# (which columns, the step they need, what to say when a part of the ColumnTransformer lacks it)
+_MISSING_STEPS = [
+    ("numeric", "scaler", "The numeric columns {columns} are not scaled. Put a StandardScaler after the imputer: "
+                          "make_pipeline(SimpleImputer(strategy=\"median\"), StandardScaler())."),
+    ("numeric", "imputer", "The numeric columns {columns} have missing values but no SimpleImputer: add "
+                           "SimpleImputer(strategy=\"median\") before the scaler."),
+    ("categorical", "encoder", "The categorical columns {columns} are not one-hot encoded: use "
+                               "OneHotEncoder(handle_unknown=\"ignore\")."),
+    ("categorical", "imputer", "The categorical columns {columns} have missing values but no SimpleImputer: add "
+                               "SimpleImputer(strategy=\"most_frequent\") before the encoder."),
+]
+
 
 def _steps(estimator) -> list:
     """The estimator and everything nested in it (Pipeline steps, ColumnTransformer parts)."""
@@ -219,6 +82,18 @@ def _steps(estimator) -> list:
 
 def _has(estimator, kinds: tuple) -> bool:
     return any(isinstance(s, kinds) for s in _steps(estimator))
+
+
+def _col_names(cols, X: pd.DataFrame) -> list[str]:
+    """Column names from a ColumnTransformer column spec (names, positions, a boolean mask, a callable)."""
+    if isinstance(cols, str):
+        return [cols]
+    if callable(cols):
+        cols = cols(X)
+    cols = list(cols)
+    if cols and all(isinstance(c, (bool, np.bool_)) for c in cols):
+        return [c for c, keep in zip(X.columns, cols) if keep]
+    return [X.columns[c] if isinstance(c, (int, np.integer)) else c for c in cols]
 
 
 def check_pipeline(model, X_train: pd.DataFrame, y_train, X_val: pd.DataFrame, y_val, numeric: list[str],
@@ -258,23 +133,14 @@ def check_pipeline(model, X_train: pd.DataFrame, y_train, X_val: pd.DataFrame, y
     missing = [c for c in numeric + categorical if c not in used]
     require(not missing, f"Your ColumnTransformer does not use {missing}: columns it does not list are dropped "
                          "(remainder='drop' is the default). List every numeric and categorical column.")
-    scalers = (StandardScaler, RobustScaler, MinMaxScaler, MaxAbsScaler)
+    step_kinds = {"scaler": (StandardScaler, RobustScaler, MinMaxScaler, MaxAbsScaler), "imputer": (SimpleImputer,),
+                  "encoder": (OneHotEncoder,)}
     for trans, cols in parts:
         names = _col_names(cols, X_train)
-        num = [c for c in names if c in numeric]
-        cat = [c for c in names if c in categorical]
-        if num and not _has(trans, scalers):
-            raise CheckFailed(f"The numeric columns {num} are not scaled. Put a StandardScaler after the imputer: "
-                              "make_pipeline(SimpleImputer(strategy=\"median\"), StandardScaler()).")
-        if num and not _has(trans, (SimpleImputer,)):
-            raise CheckFailed(f"The numeric columns {num} have missing values but no SimpleImputer: add "
-                              "SimpleImputer(strategy=\"median\") before the scaler.")
-        if cat and not _has(trans, (OneHotEncoder,)):
-            raise CheckFailed(f"The categorical columns {cat} are not one-hot encoded: use "
-                              "OneHotEncoder(handle_unknown=\"ignore\").")
-        if cat and not _has(trans, (SimpleImputer,)):
-            raise CheckFailed(f"The categorical columns {cat} have missing values but no SimpleImputer: add "
-                              "SimpleImputer(strategy=\"most_frequent\") before the encoder.")
+        columns = {"numeric": [c for c in names if c in numeric], "categorical": [c for c in names if c in categorical]}
+        for which, step, message in _MISSING_STEPS:
+            if columns[which] and not _has(trans, step_kinds[step]):
+                raise CheckFailed(message.format(columns=columns[which]))
     probe = X_val.head(5).copy()
     probe[numeric] = np.nan
     probe[categorical] = np.nan
@@ -297,11 +163,14 @@ def check_pipeline(model, X_train: pd.DataFrame, y_train, X_val: pd.DataFrame, y
     def refit(X, y):
         return clone(model).fit(X, y).predict_proba(X_val)[:, 1]
 
+    def same(a, b) -> bool:
+        return np.allclose(a, b, atol=1e-6)
+
     on_train = refit(X_train, y_train)
-    if not np.allclose(mine, on_train, atol=1e-6):
-        if np.allclose(on_train, refit(X_train, y_train), atol=1e-6):  # only judge a deterministic model
+    if not same(mine, on_train):
+        if same(on_train, refit(X_train, y_train)):  # only judge a deterministic model
             both_X, both_y = pd.concat([X_train, X_val]), pd.concat([pd.Series(y_train), pd.Series(y_val)])
-            if np.allclose(mine, refit(both_X, both_y), atol=1e-6):
+            if same(mine, refit(both_X, both_y)):
                 raise CheckFailed("Your model was fitted on the training *and* validation rows: its imputer medians, "
                                   "scaler means and coefficients have seen the validation data, so the validation "
                                   "score is leaky. Fit on X_train, y_train only.")
@@ -316,39 +185,40 @@ def check_pipeline(model, X_train: pd.DataFrame, y_train, X_val: pd.DataFrame, y
            f"categories; validation ROC-AUC {auc:.3f}.")
 
 
-def _col_names(cols, X: pd.DataFrame) -> list[str]:
-    """Column names from a ColumnTransformer column spec (names, positions, a boolean mask, a callable)."""
-    if isinstance(cols, str):
-        return [cols]
-    if callable(cols):
-        cols = cols(X)
-    cols = list(cols)
-    if cols and all(isinstance(c, (bool, np.bool_)) for c in cols):
-        return [c for c, keep in zip(X.columns, cols) if keep]
-    return [X.columns[c] if isinstance(c, (int, np.integer)) else c for c in cols]
-
-
 # --------------------------------------------------------------------------------------------------
 # Task 2: a point-in-time join with merge_asof
 # --------------------------------------------------------------------------------------------------
 
 _FEATURES = ["deploys_7d", "failures_7d"]
+_NAIVE_JOIN = ("Your values are each service's *latest* snapshot, taken after most deploys: they count rollbacks "
+               "that had not happened yet (future leakage). Use pd.merge_asof(..., by=\"service\", "
+               "direction=\"backward\").")
+# (how the join differs from the right one, what to say); each is tried with the tolerance, then without it
+_JOIN_MISTAKES = [
+    ({"direction": "forward"},
+     "You used direction=\"forward\": each deploy gets the first snapshot *after* it, which already counts the "
+     "deploy's own rollback. Use direction=\"backward\" (the default)."),
+    ({"direction": "nearest"},
+     "You used direction=\"nearest\": for deploys late in the day the nearest snapshot is the next morning's, "
+     "which is in the future. Use direction=\"backward\"."),
+    ({"by": False},
+     "Without by=\"service\" each deploy gets the latest snapshot of *any* service. Add by=\"service\"{also}."),
+    ({},
+     "Almost: the values are point-in-time correct, but some are older than 2 days (the snapshot job was down "
+     "for several days). Pass tolerance=pd.Timedelta(\"2D\") so stale values become NaN."),
+]
 
 
-def _asof(deploys: pd.DataFrame, snaps: pd.DataFrame, *, by: bool = True, direction: str = "backward",
-          tolerance: pd.Timedelta | None = None) -> pd.DataFrame:
-    left = deploys[["deploy_id", "service", "started_at"]].sort_values("started_at")
-    right = snaps.sort_values("snapshot_at")
-    if not by:
-        right = right.drop(columns="service")
-    out = pd.merge_asof(left, right, left_on="started_at", right_on="snapshot_at", direction=direction,
-                        by="service" if by else None, tolerance=tolerance)
-    return out.set_index("deploy_id").loc[deploys["deploy_id"], _FEATURES]
+def _features(joined: pd.DataFrame, deploys: pd.DataFrame) -> pd.DataFrame:
+    """The snapshot columns of a joined table, one row per deploy, in the order of *deploys*."""
+    return joined.set_index("deploy_id").loc[deploys["deploy_id"], _FEATURES]
 
 
 def check_point_in_time(training_set, deploys: pd.DataFrame, snapshots: pd.DataFrame, *,
                         tolerance: pd.Timedelta = pd.Timedelta("2D")) -> None:
     """One row per deploy with the latest same-service snapshot at or before ``started_at``, at most 2 days old."""
+    from coursekit.checks._answers.ch04 import point_in_time_join
+
     require_done(training_set, "training_set")
     require(isinstance(training_set, pd.DataFrame),
             f"`training_set` should be a DataFrame (the result of pd.merge_asof), but it is a "
@@ -370,12 +240,15 @@ def check_point_in_time(training_set, deploys: pd.DataFrame, snapshots: pd.DataF
                           "dropna?). merge_asof keeps every left row; leave NaN where there is no fresh snapshot.")
     require(training_set["deploy_id"].is_unique and set(training_set["deploy_id"]) == set(deploys["deploy_id"]),
             "`training_set` should hold each deploy exactly once (its deploy_id values differ from `deploys`).")
-    mine = training_set.set_index("deploy_id").loc[deploys["deploy_id"], _FEATURES]
+    mine = _features(training_set, deploys)
 
     def matches(ref: pd.DataFrame) -> bool:
         return all(_same(mine[c], ref[c]).all() for c in _FEATURES)
 
-    right = _asof(deploys, snapshots, tolerance=tolerance)
+    def join(**options) -> pd.DataFrame:
+        return _features(point_in_time_join(deploys, snapshots, **options), deploys)
+
+    right = join(tolerance=tolerance)
     if matches(right):
         stale = int(right["failures_7d"].isna().sum())
         passed(f"{m} deploys, each with its own service's latest snapshot taken at or before the deploy and at most "
@@ -386,34 +259,12 @@ def check_point_in_time(training_set, deploys: pd.DataFrame, snapshots: pd.DataF
                           "\"zero failures\", and the model's imputer (or a reviewer) must be able to tell them apart.")
     latest = snapshots.sort_values("snapshot_at").groupby("service").tail(1).set_index("service")
     naive = deploys[["service"]].join(latest, on="service").set_index(deploys["deploy_id"])
-    diagnoses = [
-        (naive, "Your values are each service's *latest* snapshot, taken after most deploys: they count rollbacks "
-                "that had not happened yet (future leakage). Use pd.merge_asof(..., by=\"service\", "
-                "direction=\"backward\")."),
-        (_asof(deploys, snapshots, direction="forward", tolerance=tolerance),
-         "You used direction=\"forward\": each deploy gets the first snapshot *after* it, which already counts the "
-         "deploy's own rollback. Use direction=\"backward\" (the default)."),
-        (_asof(deploys, snapshots, direction="forward"),
-         "You used direction=\"forward\": each deploy gets the first snapshot *after* it, which already counts the "
-         "deploy's own rollback. Use direction=\"backward\" (the default)."),
-        (_asof(deploys, snapshots, direction="nearest", tolerance=tolerance),
-         "You used direction=\"nearest\": for deploys late in the day the nearest snapshot is the next morning's, "
-         "which is in the future. Use direction=\"backward\"."),
-        (_asof(deploys, snapshots, direction="nearest"),
-         "You used direction=\"nearest\": for deploys late in the day the nearest snapshot is the next morning's, "
-         "which is in the future. Use direction=\"backward\"."),
-        (_asof(deploys, snapshots, by=False, tolerance=tolerance),
-         "Without by=\"service\" each deploy gets the latest snapshot of *any* service. Add by=\"service\"."),
-        (_asof(deploys, snapshots, by=False),
-         "Without by=\"service\" each deploy gets the latest snapshot of *any* service. Add by=\"service\" (and the "
-         "tolerance)."),
-        (_asof(deploys, snapshots),
-         "Almost: the values are point-in-time correct, but some are older than 2 days (the snapshot job was down "
-         "for several days). Pass tolerance=pd.Timedelta(\"2D\") so stale values become NaN."),
-    ]
-    for ref, message in diagnoses:
-        if matches(ref):
-            raise CheckFailed(message)
+    if matches(naive):
+        raise CheckFailed(_NAIVE_JOIN)
+    for options, message in _JOIN_MISTAKES:
+        for tol, also in ((tolerance, ""), (None, " (and the tolerance)")):
+            if (options or tol is None) and matches(join(**options, tolerance=tol)):
+                raise CheckFailed(message.format(also=also))
     wrong = ~(_same(mine["failures_7d"], right["failures_7d"]) & _same(mine["deploys_7d"], right["deploys_7d"]))
     first = deploys.loc[wrong].iloc[0]
 
@@ -430,6 +281,7 @@ def check_point_in_time(training_set, deploys: pd.DataFrame, snapshots: pd.DataF
 # Task 3: find and measure a training/serving skew
 # --------------------------------------------------------------------------------------------------
 
+ACCURACY = within(abs=0.002)  # an accuracy (or a drop) rounded to three decimals still counts
 _PREVENTION = ("shared", "same code", "same function", "library", "package", "pipeline", "skew", "compare",
                "test", "reuse", "one implementation", "single implementation")
 
@@ -437,7 +289,7 @@ _PREVENTION = ("shared", "same code", "same function", "library", "package", "pi
 def check_skew(skewed_column, accuracy_drop, prevention, model, requests: pd.DataFrame,
                training_features: Callable, serving_features: Callable) -> None:
     """The one feature column where serving differs from training, and the accuracy it costs on *requests*."""
-    from sklearn.metrics import accuracy_score
+    from coursekit.checks._answers.ch04 import accuracies
 
     require_done(skewed_column, "skewed_column")
     train_f, serve_f = training_features(requests), serving_features(requests)
@@ -454,33 +306,28 @@ def check_skew(skewed_column, accuracy_drop, prevention, model, requests: pd.Dat
                           "(train_f[c] != serve_f[c]).sum(), minding NaN.")
     n_diff = differing[skewed_column]
 
-    require_done(accuracy_drop, "accuracy_drop")
     drop = require_number(accuracy_drop, "accuracy_drop")
-    y = requests["rolled_back"]
-    acc_train = accuracy_score(y, model.predict(train_f))
-    acc_serve = accuracy_score(y, model.predict(serve_f))
+    acc_train, acc_serve = accuracies(model, requests, training_features, serving_features)
     right = acc_train - acc_serve
-    tol = 0.002
-    if abs(drop - right) > tol:
-        if abs(drop + right) <= tol:
-            raise CheckFailed(f"`accuracy_drop` is {drop:.3f}: the sign is flipped. Compute accuracy with the "
-                              "training features minus accuracy with the serving features (a drop is positive).")
-        if abs(drop - 100 * right) <= 100 * tol:
-            raise CheckFailed(f"`accuracy_drop` is {drop:g}: that looks like percentage points. Give it as a "
-                              "difference of two fractions, e.g. 0.05.")
-        for value, what in ((acc_train, "the accuracy with the training features"),
-                            (acc_serve, "the accuracy with the serving features")):
-            if abs(drop - value) <= tol:
-                raise CheckFailed(f"`accuracy_drop` = {drop:.3f} is {what}, not the drop. Subtract: "
-                                  "accuracy(training features) - accuracy(serving features).")
+    if not ACCURACY(drop, right):
+        require(abs(drop) <= 1, f"`accuracy_drop` is {drop:g}: that looks like percentage points. Give it as a "
+                                "difference of two fractions, e.g. 0.05.")
+        subtract = "Subtract: accuracy(training features) - accuracy(serving features)."
+        diagnose(drop, "accuracy_drop", right, [
+            (-right, "the sign is flipped. Compute accuracy with the training features minus accuracy with the "
+                     "serving features (a drop is positive)."),
+            (acc_train, f"that is the accuracy with the training features, not the drop. {subtract}"),
+            (acc_serve, f"that is the accuracy with the serving features, not the drop. {subtract}"),
+        ], close=ACCURACY, template="`{name}` = {value:.3f}: {message}")
         raise CheckFailed(f"`accuracy_drop` = {drop:.3f} is not right. Predict the requests twice with the same "
                           "model, once from training_features(requests) and once from serving_features(requests), "
                           "and subtract the two accuracies against requests[\"rolled_back\"].")
-    text = _require_text(prevention, "prevention", 12,
-                         "how would you stop this class of bug from reaching production again?")
-    require(any(term in text for term in _PREVENTION),
-            "`prevention` should name a mechanism: e.g. one shared feature function (or the fitted pipeline) used by "
-            "both training and serving, a test comparing both on the same rows, or a skew check on logged features.")
+    require_prose(prevention, "prevention", 12,
+                  "write at least 12: how would you stop this class of bug from reaching production again?",
+                  mention=_PREVENTION,
+                  mention_hint="`prevention` should name a mechanism: e.g. one shared feature function (or the fitted "
+                               "pipeline) used by both training and serving, a test comparing both on the same rows, "
+                               "or a skew check on logged features.")
     passed(f"`{skewed_column}` differs on {n_diff} of {len(requests)} requests; accuracy {acc_train:.3f} with the "
            f"training features vs {acc_serve:.3f} with the serving ones: the skew silently costs {right:.3f}.")
 
@@ -489,12 +336,21 @@ def check_skew(skewed_column, accuracy_drop, prevention, model, requests: pd.Dat
 # Task 4: validation rules that pass normal batches and reject broken ones
 # --------------------------------------------------------------------------------------------------
 
+# For a broken batch that passes the rules: where to look, by its fault (coursekit.worlds.ch04.FAULTS)
 _HINTS = {
     "nulls": "compare its share of missing values per column with the normal batches",
     "percent": "compare the value ranges of its numeric columns with the reference (describe())",
     "renamed": "compare its column names with the reference",
     "casing": "compare the values of its categorical columns with the reference (value_counts())",
     "strings": "compare its dtypes with the reference",
+}
+# For a normal batch that fails the rules: what to change, by the kind of rule that failed
+_ADVICE = {
+    "nulls": "Small batches have noisier null rates than the reference: leave room above what you observed.",
+    "range": "A range copied from the reference's min and max is too tight: normal data beats them now and then, "
+             "especially in heavy-tailed columns. Use physical or business limits, with margin.",
+    "values": "That value occurs in normal data: take the allowed list from the reference's values.",
+    "schema": "Normal data has this column with this kind: check the reference's dtypes.",
 }
 _THRESHOLD_WORDS = ("reference", "observed", "training", "normal", "margin", "variation", "false alarm", "page",
                     "noise", "headroom", "typical", "historical", "baseline", "slack")
@@ -529,40 +385,33 @@ def _check_rule_shapes(rules: dict, columns: list[str]) -> None:
 def check_rules(rules, justification, reference: pd.DataFrame, good_batches: list[pd.DataFrame],
                 bad_batches: dict[str, pd.DataFrame], *, min_words: int = 25) -> None:
     """*rules* pass every normal batch and reject every broken one; the justification explains the thresholds."""
+    from coursekit.worlds.ch04 import FAULTS  # which batch has which fault: for the hints, not the learner's namespace
+
     require_done(rules, "rules")
     require(isinstance(rules, dict), f"`rules` should be a dict like in the chapter, but it is a {type(rules).__name__}.")
     _check_rule_shapes(rules, list(reference.columns))
-    require(validate_batch(reference, rules).empty,
-            "Your rules reject the reference data itself (the data the model was trained on): "
-            + "; ".join(f"{r.column}: {r.problem}" for r in validate_batch(reference, rules).itertuples())
-            + ". Start from what the reference looks like.")
-    advice = {
-        "nulls": "Small batches have noisier null rates than the reference: leave room above what you observed.",
-        "range": "A range copied from the reference's min and max is too tight: normal data beats them now and then, "
-                 "especially in heavy-tailed columns. Use physical or business limits, with margin.",
-        "values": "That value occurs in normal data: take the allowed list from the reference's values.",
-        "schema": "Normal data has this column with this kind: check the reference's dtypes.",
-    }
+    own = validate_batch(reference, rules)
+    require(own.empty, "Your rules reject the reference data itself (the data the model was trained on): "
+                       + "; ".join(f"{r.column}: {r.problem}" for r in own.itertuples())
+                       + ". Start from what the reference looks like.")
     for i, batch in enumerate(good_batches, start=1):
         report = validate_batch(batch, rules)
         if not report.empty:
             first = report.iloc[0]
             raise CheckFailed(f"Your rules reject normal batch {i} ({first['check']} on `{first['column']}`: "
                               f"{first['problem']}). That would page someone for a normal day. "
-                              f"{advice[first['check']]}")
+                              f"{_ADVICE[first['check']]}")
     passing = [name for name, batch in bad_batches.items() if validate_batch(batch, rules).empty]
     if passing:
-        kinds = {"batch_a": "nulls", "batch_b": "percent", "batch_c": "renamed", "batch_d": "casing",
-                 "batch_e": "strings"}
-        hints = "; ".join(f"{name}: {_HINTS.get(kinds.get(name, ''), 'compare it with the reference')}"
+        hints = "; ".join(f"{name}: {_HINTS.get(FAULTS.get(name, ''), 'compare it with the reference')}"
                           for name in passing)
         raise CheckFailed(f"{len(passing)} broken batch(es) pass your rules: {', '.join(passing)}. Find what is wrong "
                           f"with each and add a rule that catches it. Hints: {hints}.")
-    text = _require_text(justification, "justification", min_words,
-                         "for each kind of rule, where the threshold comes from and why it leaves the margin it does.")
-    require(any(w in text for w in _THRESHOLD_WORDS),
-            "Your justification should say where the thresholds come from: what you observed in the reference or "
-            "normal batches, and how much margin you left against false alarms.")
+    require_prose(justification, "justification", min_words,
+                  f"write at least {min_words}: for each kind of rule, where the threshold comes from and why it "
+                  "leaves the margin it does.", mention=_THRESHOLD_WORDS,
+                  mention_hint="Your justification should say where the thresholds come from: what you observed in "
+                               "the reference or normal batches, and how much margin you left against false alarms.")
     n_rules = sum(len(rules.get(k, {})) for k in RULE_KEYS)
     caught = {name: sorted(set(validate_batch(b, rules)["check"])) for name, b in bad_batches.items()}
     shown = ", ".join(f"{name} ({'/'.join(checks)})" for name, checks in caught.items())

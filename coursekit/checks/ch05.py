@@ -5,6 +5,7 @@ The checks read the learner's runs and registry back from the current MLflow tra
 variables claim. Each failure names the usual mistake: a run name instead of its id, metrics logged as
 parameters or without ``step``, a search sorted the wrong way, an alias with the wrong case, deprecated
 stages instead of aliases, a rollback by deletion, a promotion rule that compares in the wrong direction.
+The reference answer of task 2 is private (:mod:`coursekit.checks._answers.ch05`).
 
 Each task is judged on its own, so one mistake costs one task: task 3 accepts the run task 2 chose (its
 ``best_run_id``), and task 4 rolls back whatever version task 3 promoted (its ``new_version``); when an
@@ -13,18 +14,27 @@ earlier answer is what is wrong, the later check passes with a note or names the
 
 from __future__ import annotations
 
-import math
 import re
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, NotDoneYet, passed, require, require_done, require_number, prose_words
+from coursekit.checks import (
+    CheckFailed,
+    NotDoneYet,
+    call_learner,
+    close,
+    diagnose,
+    passed,
+    require,
+    require_done,
+    require_function,
+    require_number,
+    require_prose,
+    within,
+)
 
 __all__ = ["check_logged_run", "check_best_run", "check_promotion", "check_rollback", "check_promotion_rule"]
-
-_TOL = 1e-9
-
 
 def _client():
     from mlflow import MlflowClient
@@ -68,8 +78,9 @@ def _sweep_runs(sweep_filter: str):
 
 
 def _best_sweep_run_id(sweep_filter: str) -> str:
-    runs = _sweep_runs(sweep_filter)
-    return runs.loc[runs["metrics.val_log_loss"].idxmin(), "run_id"]
+    from coursekit.checks._answers.ch05 import best_run_id
+
+    return best_run_id(_sweep_runs(sweep_filter))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -124,7 +135,7 @@ def check_logged_run(run_id, *, params: dict, history: list, final: dict, tags: 
     for key, value in final.items():
         require(key in logged_metrics, f"The run has no metric `{key}`: log the metrics in `final` "
                                        "(`mlflow.log_metrics(final)`).")
-        require(math.isclose(logged_metrics[key], float(value), abs_tol=1e-9),
+        require(close(logged_metrics[key], float(value), abs=1e-9),
                 f"Metric `{key}` is {logged_metrics[key]:.4f} in the run but {float(value):.4f} in `final`.")
     for key, value in tags.items():
         require(key in logged_tags, f"The run has no tag `{key}`: set the tags with `mlflow.set_tags(tags)`.")
@@ -137,8 +148,25 @@ def check_logged_run(run_id, *, params: dict, history: list, final: dict, tags: 
 # Task 2: the best run by validation log loss
 # --------------------------------------------------------------------------------------------------
 
+LOG_LOSS = within(abs=5e-4)  # a log loss rounded to three decimals still counts
+# (the column a wrong run is the best of, and whether best is its lowest or its highest value, what to say)
+_WRONG_RUNS = [
+    ("metrics.val_log_loss", "max", "You picked the run with the **highest** validation log loss: the worst one. "
+                                    "Log loss is lower-is-better, so sort with "
+                                    "`order_by=[\"metrics.val_log_loss ASC\"]`."),
+    ("metrics.train_log_loss", "min", "You picked the run with the lowest **training** loss. Training scores reward "
+                                      "memorising the training rows; choose by `metrics.val_log_loss`."),
+    ("metrics.val_roc_auc", "max", "You picked the run with the best ROC-AUC. Reasonable in general, but the task "
+                                   "asks for the lowest validation log loss: sort by `metrics.val_log_loss ASC`."),
+    ("metrics.val_recall", "max", "You picked the run with the best recall, which rewards flagging many disks. Sort "
+                                  "by `metrics.val_log_loss ASC`."),
+]
+
+
 def check_best_run(best_run_id, best_val_log_loss, *, sweep_filter: str) -> None:
     """The sweep run with the lowest val_log_loss, and that run's value."""
+    from coursekit.checks._answers.ch05 import best_run_id as key
+
     run = _get_run(best_run_id, "best_run_id")
     runs = _sweep_runs(sweep_filter)
     ids = list(runs["run_id"])
@@ -146,30 +174,23 @@ def check_best_run(best_run_id, best_val_log_loss, *, sweep_filter: str) -> None
             f"Run {run.info.run_name!r} is not one of the {len(ids)} sweep runs: restrict the search with "
             f"`filter_string=\"{sweep_filter}\"`.")
     row = runs.set_index("run_id")
-    val = row["metrics.val_log_loss"]
-    expected = val.idxmin()
+    expected = key(runs)
     chosen = run.info.run_id
     if chosen != expected:
-        if chosen == val.idxmax():
-            raise CheckFailed("You picked the run with the **highest** validation log loss: the worst one. Log loss "
-                              "is lower-is-better, so sort with `order_by=[\"metrics.val_log_loss ASC\"]`.")
-        if chosen == row["metrics.train_log_loss"].idxmin():
-            raise CheckFailed("You picked the run with the lowest **training** loss. Training scores reward "
-                              "memorising the training rows; choose by `metrics.val_log_loss`.")
-        if chosen == row["metrics.val_roc_auc"].idxmax():
-            raise CheckFailed("You picked the run with the best ROC-AUC. Reasonable in general, but the task asks for "
-                              "the lowest validation log loss: sort by `metrics.val_log_loss ASC`.")
-        if "metrics.val_recall" in row and chosen == row["metrics.val_recall"].idxmax():
-            raise CheckFailed("You picked the run with the best recall, which rewards flagging many disks. Sort by "
-                              "`metrics.val_log_loss ASC`.")
+        for column, best, message in _WRONG_RUNS:
+            if column in row and chosen == (row[column].idxmin() if best == "min" else row[column].idxmax()):
+                raise CheckFailed(message)
         raise CheckFailed(f"Run {run.info.run_name!r} is not the sweep run with the lowest validation log loss. "
                           "Sort with `order_by=[\"metrics.val_log_loss ASC\"]` and take the first row.")
     value = require_number(best_val_log_loss, "best_val_log_loss")
-    if not math.isclose(value, val[expected], abs_tol=5e-4):
-        if math.isclose(value, row.loc[expected, "metrics.train_log_loss"], abs_tol=5e-4):
-            raise CheckFailed("`best_val_log_loss` is the run's **training** loss; give its `metrics.val_log_loss`.")
+    right = row.loc[expected, "metrics.val_log_loss"]
+    if not LOG_LOSS(value, right):
+        diagnose(value, "best_val_log_loss", right, [
+            (row.loc[expected, "metrics.train_log_loss"], "that is the run's **training** loss; give its "
+                                                          "`metrics.val_log_loss`."),
+        ], close=LOG_LOSS)
         raise CheckFailed(f"`best_val_log_loss` is {value:.4f}, but the chosen run's validation log loss is "
-                          f"{val[expected]:.4f}. Read it from the same row as the run id.")
+                          f"{right:.4f}. Read it from the same row as the run id.")
     passed(f"{run.info.run_name!r} has the lowest validation log loss of the {len(ids)} sweep runs: {value:.3f}.")
 
 
@@ -275,10 +296,9 @@ def check_promotion(new_version, champion_model, *, model_name: str, sweep_filte
     import mlflow
 
     reference = mlflow.sklearn.load_model(f"models:/{model_name}/{version}")
-    try:
-        same = np.array_equal(np.asarray(champion_model.predict(X_check)), np.asarray(reference.predict(X_check)))
-    except Exception as exc:  # noqa: BLE001 - any failure to predict is the learner's to fix
-        raise CheckFailed(f"`champion_model.predict` failed on the check rows: {type(exc).__name__}: {exc}") from None
+    predicted = call_learner(champion_model.predict, X_check, name="champion_model.predict", where="on the check rows",
+                             signature="predict(X)")
+    same = np.array_equal(np.asarray(predicted), np.asarray(reference.predict(X_check)))
     require(same, f"`champion_model` predicts differently from version {version}. Load it by alias after moving "
                   "the alias: `mlflow.sklearn.load_model(f\"models:/{MODEL_NAME}@champion\")`.")
     which = "the best run" if note is None else "the run of `best_run_id`"
@@ -367,8 +387,7 @@ def _case(champion: dict, **changes) -> dict:
     return challenger
 
 
-def check_promotion_rule(should_promote: Callable | None, min_improvement, justification, *,
-                         min_words: int = 20) -> None:
+def check_promotion_rule(should_promote, min_improvement, justification, *, min_words: int = 20) -> None:
     """The rule promotes exactly when log loss improves by the margin, recall holds and precision >= 0.5."""
     require_done(min_improvement, "min_improvement")
     margin = require_number(min_improvement, "min_improvement")
@@ -376,9 +395,7 @@ def check_promotion_rule(should_promote: Callable | None, min_improvement, justi
                         "(or worse) would pass.")
     require(0.005 <= margin <= 0.1, f"`min_improvement` is {margin:g}; choose a margin between 0.005 and 0.1 "
                                     "(a few thousandths is noise on a few hundred disks; 0.1 would block real gains).")
-    require_done(should_promote, "should_promote")
-    require(callable(should_promote), f"`should_promote` should be a function, but it is a "
-                                      f"{type(should_promote).__name__}.")
+    require_function(should_promote, "should_promote", shape="(champion, challenger) -> bool")
     champion = {"log_loss": 0.30, "roc_auc": 0.86, "recall": 0.60, "precision": 0.70}
     big = max(0.2, 3 * margin)
     cases = [
@@ -399,13 +416,10 @@ def check_promotion_rule(should_promote: Callable | None, min_improvement, justi
     results = []
     for description, challenger, expected in cases:
         before = (dict(champion), dict(challenger))
-        try:
-            answer = should_promote(dict(champion), challenger)
-        except KeyError as exc:
-            raise CheckFailed(f"`should_promote` raised KeyError {exc}: the dicts have exactly the keys "
-                              "'log_loss', 'roc_auc', 'recall' and 'precision'.") from None
-        except Exception as exc:  # noqa: BLE001
-            raise CheckFailed(f"`should_promote` raised {type(exc).__name__}: {exc}") from None
+        answer = call_learner(should_promote, dict(champion), challenger, name="should_promote",
+                              signature="should_promote(champion, challenger)",
+                              hints={KeyError: "The dicts have exactly the keys 'log_loss', 'roc_auc', 'recall' and "
+                                               "'precision'."})
         require(isinstance(answer, (bool, np.bool_)),
                 f"`should_promote` returned {answer!r} ({type(answer).__name__}); return True or False.")
         require(challenger == before[1], "`should_promote` changed the dict it was given. A rule should only "
@@ -423,15 +437,10 @@ def check_promotion_rule(should_promote: Callable | None, min_improvement, justi
         raise CheckFailed(f"Your rule {verdict} {description}; it should "
                           f"{'promote' if expected else 'reject'} it. Check that every condition of the task is in "
                           "the rule, each compared in the right direction.")
-    require_done(justification, "justification")
-    require(isinstance(justification, str),
-            f"`justification` should be text (a few sentences), but it is a {type(justification).__name__}.")
-    words = prose_words(justification)
-    require(len(words) >= min_words,
-            f"Your justification has {len(words)} words; write a few sentences (at least {min_words} words): why this "
-            "margin, and what the recall and precision conditions protect.")
-    require(any(term in justification.lower() for term in _RULE_TERMS),
-            "Your justification should explain the choice: mention the noise the margin guards against, or what the "
-            "recall and precision conditions protect.")
+    require_prose(justification, "justification", min_words,
+                  f"write a few sentences (at least {min_words} words): why this margin, and what the recall and "
+                  "precision conditions protect.", mention=_RULE_TERMS,
+                  mention_hint="Your justification should explain the choice: mention the noise the margin guards "
+                               "against, or what the recall and precision conditions protect.")
     passed(f"your rule decides all {len(cases)} test pairs correctly with a margin of {margin:g}, and the "
            "justification explains it.")

@@ -6,9 +6,9 @@ file order, appending instead of overwriting, half-written outputs after a crash
 loop without its random-number state, cache keys that never hit or never miss, retrying failures that
 are not transient.
 
-The exercise also uses two helpers defined here: :class:`FlakyDisk` (a disk that can fail in the middle
-of a write) with :func:`run_with_retries` (what an orchestrator does), and :class:`Preempted` (the
-exception a simulated spot-instance reclaim raises).
+The exercise's world, :mod:`coursekit.worlds.ch06`, is re-exported here: :class:`FlakyDisk` (a disk that can
+fail in the middle of a write) with :func:`run_with_retries` (what an orchestrator does), :class:`Preempted` (the
+exception a simulated spot-instance reclaim raises: chapter 06's own class), and the data the checks use.
 """
 
 from __future__ import annotations
@@ -16,13 +16,24 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from coursekit.checks import CheckFailed, NotDoneYet, passed, prose_words, require, require_done
+from coursekit.checks import (
+    CheckFailed,
+    call_learner,
+    passed,
+    require,
+    require_done,
+    require_function,
+    require_names,
+    require_prose,
+)
+from coursekit.worlds.ch06 import FlakyDisk, Preempted, daily_scores, disk_table, run_with_retries, training_data
 
 __all__ = [
     "FlakyDisk", "run_with_retries", "Preempted",
@@ -32,76 +43,11 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------------------
-# Helpers the exercise uses
-# --------------------------------------------------------------------------------------------------
-
-class FlakyDisk:
-    """A disk whose writes can fail half-way, like a node that dies or a connection that drops mid-upload.
-
-    ``fail_on`` lists which calls to :meth:`write_text` / :meth:`append_text` fail (1 = the first call).
-    A failing call writes the first half of the text, then raises :class:`ConnectionResetError`.
-    """
-
-    def __init__(self, fail_on: tuple[int, ...] | set[int] = ()):
-        self.fail_on = set(fail_on)
-        self.calls = 0
-
-    def _write(self, path: Path, text: str, mode: str) -> None:
-        self.calls += 1
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, mode, encoding="utf-8") as handle:
-            if self.calls in self.fail_on:
-                handle.write(text[: len(text) // 2])
-                raise ConnectionResetError(f"write #{self.calls} to {path.name} failed half-way")
-            handle.write(text)
-
-    def write_text(self, path: Path, text: str) -> None:
-        """Create or overwrite *path* with *text*."""
-        self._write(path, text, "w")
-
-    def append_text(self, path: Path, text: str) -> None:
-        """Append *text* to *path* (created if missing)."""
-        self._write(path, text, "a")
-
-
-def run_with_retries(step: Callable[[], Any], attempts: int = 3) -> Any:
-    """Call *step* until it succeeds, retrying transient I/O errors, as an orchestrator would."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return step()
-        except (ConnectionError, TimeoutError):
-            if attempt == attempts:
-                raise
-
-
-class Preempted(Exception):
-    """The machine was reclaimed (a spot/preemptible instance): the process stops here."""
-
-
-# --------------------------------------------------------------------------------------------------
 # Task 1: a content hash for a dataset version
 # --------------------------------------------------------------------------------------------------
 
-def _reference_frame() -> pd.DataFrame:
-    rng = np.random.default_rng(6)
-    n = 40
-    return pd.DataFrame({
-        "disk_id": np.arange(1000, 1000 + n),
-        "temp_c": rng.normal(38, 4, n).round(1),
-        "reallocated_sectors": rng.poisson(3, n),
-        "failed": (rng.random(n) < 0.2).astype(int),
-    })
-
-
 def _version_of(fn: Callable, path: Path, what: str) -> str:
-    try:
-        value = fn(path)
-    except NotImplementedError:
-        raise NotDoneYet("Not done yet: `dataset_version` still raises NotImplementedError: fill in the marked "
-                         "lines, run the cell, then run this check.") from None
-    except Exception as exc:  # noqa: BLE001 - report any crash of the learner's code
-        raise CheckFailed(f"`dataset_version` raised {type(exc).__name__} on {what}: {exc}") from None
+    value = call_learner(fn, path, name="dataset_version", where=f"on {what}", signature="dataset_version(path)")
     if isinstance(value, bytes):
         raise CheckFailed("`dataset_version` returned bytes: return a hex string, e.g. `hashlib.sha256(...).hexdigest()`.")
     require(isinstance(value, str) and value != "",
@@ -114,9 +60,8 @@ def _version_of(fn: Callable, path: Path, what: str) -> str:
 
 def check_dataset_version(dataset_version: Callable[[Path], str] | None) -> None:
     """The version must depend on the data's content only: not on its path, row order or column order."""
-    require_done(dataset_version, "dataset_version")
-    require(callable(dataset_version), "`dataset_version` should be a function that takes a path to a CSV file.")
-    df = _reference_frame()
+    require_function(dataset_version, "dataset_version", shape="(path to a CSV file) -> hex string")
+    df = disk_table()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         original = folder / "export.csv"
@@ -166,11 +111,6 @@ def check_dataset_version(dataset_version: Callable[[Path], str] | None) -> None
 # Task 2: an idempotent, retry-safe export step
 # --------------------------------------------------------------------------------------------------
 
-def _scores(day_index: int) -> pd.DataFrame:
-    rng = np.random.default_rng(100 + day_index)
-    return pd.DataFrame({"disk_id": np.arange(1, 9), "score": rng.random(8).round(3)})
-
-
 def _rows_of(folder: Path) -> tuple[pd.DataFrame, list[Path]]:
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     frames = []
@@ -195,23 +135,16 @@ def _count_rows(found: pd.DataFrame, expected: pd.DataFrame) -> int:
 
 
 def _call_export(fn, day, scores, folder, disk):
-    try:
-        return fn(day, scores, folder, disk)
-    except ConnectionError:
-        raise
-    except NotImplementedError:
-        raise NotDoneYet("Not done yet: `export_scores` still raises NotImplementedError: write it, run the "
-                         "cell, then run this check.") from None
-    except Exception as exc:  # noqa: BLE001
-        raise CheckFailed(f"`export_scores` raised {type(exc).__name__}: {exc}") from None
+    """The learner's export; a ConnectionError (the disk failing half-way) is the check's business."""
+    return call_learner(fn, day, scores, folder, disk, name="export_scores", let_through=(ConnectionError,),
+                        signature="export_scores(day, scores, out_dir, disk)")
 
 
 def check_export(export_scores: Callable | None) -> None:
     """Re-running and retrying the step must leave exactly one complete copy of each day's scores."""
-    require_done(export_scores, "export_scores")
-    require(callable(export_scores), "`export_scores` should be a function (day, scores, out_dir, disk).")
+    require_function(export_scores, "export_scores", shape="(day, scores, out_dir, disk)")
     day1, day2 = "2026-11-02", "2026-11-03"
-    s1, s2 = _scores(1), _scores(2)
+    s1, s2 = daily_scores(1), daily_scores(2)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "clean"
         disk = FlakyDisk()
@@ -277,23 +210,10 @@ def _rows_of_file(path: Path) -> pd.DataFrame:
 # Task 3: checkpoint and resume
 # --------------------------------------------------------------------------------------------------
 
-def _training_data() -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(3)
-    X = rng.normal(size=(600, 5))
-    y = (X @ np.array([1.0, -2.0, 0.5, 0.0, 1.5]) + rng.normal(scale=0.8, size=600) > 0).astype(int)
-    return X, y
-
-
 def _train_call(fn, X, y, checkpoint, **kwargs):
-    try:
-        result = fn(X, y, checkpoint, **kwargs)
-    except Preempted:
-        raise
-    except NotImplementedError:
-        raise NotDoneYet("Not done yet: `train_with_checkpoints` still raises NotImplementedError: fill in "
-                         "parts 1 and 2, run the cell, then run this check.") from None
-    except Exception as exc:  # noqa: BLE001
-        raise CheckFailed(f"`train_with_checkpoints` raised {type(exc).__name__}: {exc}") from None
+    """The learner's training; a Preempted (the simulated reclaim) is the check's business."""
+    result = call_learner(fn, X, y, checkpoint, name="train_with_checkpoints", let_through=(Preempted,),
+                          signature="train_with_checkpoints(X, y, checkpoint, epochs=6, preempt_at=None)", **kwargs)
     require(isinstance(result, tuple) and len(result) == 2,
             "`train_with_checkpoints` should return a tuple (model, epochs_run_in_this_call).")
     model, epochs_run = result
@@ -303,9 +223,8 @@ def _train_call(fn, X, y, checkpoint, **kwargs):
 
 def check_resume(train_with_checkpoints: Callable | None, epochs: int = 6, preempt_at: int = 3) -> None:
     """An interrupted-then-resumed run must end with exactly the model of an uninterrupted run."""
-    require_done(train_with_checkpoints, "train_with_checkpoints")
-    require(callable(train_with_checkpoints), "`train_with_checkpoints` should be a function.")
-    X, y = _training_data()
+    require_function(train_with_checkpoints, "train_with_checkpoints", shape="(X, y, checkpoint, epochs, preempt_at)")
+    X, y = training_data()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         full, ran = _train_call(train_with_checkpoints, X, y, folder / "a.ckpt", epochs=epochs)
@@ -368,17 +287,14 @@ _NEVER_HIT = {"run_id": "changes on every run", "timestamp": "changes on every r
 _METADATA = {"source_path": "a path says where data is, not what it is",
              "file_mtime": "touching a file changes it without changing the data"}
 _DETERMINISTIC = {"validation_error", "code_bug", "quality_gate_failed"}
+# What the train step's key needs besides the upstream hashes and the code version, and why
+_TRAIN_KEY = {"params": "a new hyperparameter value would reuse the old model",
+              "seed": "a different seed gives a different model",
+              "library_versions": "a scikit-learn upgrade can change the fitted model"}
 
 
-def _as_set(value: Any, where: str) -> set[str]:
-    if isinstance(value, str):
-        raise CheckFailed(f"{where} is a string: give a set or list of names, e.g. {{'code_version', 'params'}}.")
-    try:
-        items = set(value)
-    except TypeError:
-        raise CheckFailed(f"{where} should be a set or list of names, not {type(value).__name__}.") from None
-    require(all(isinstance(i, str) for i in items), f"{where} should contain names (strings) only.")
-    return items
+def _as_set(value: Any, where: str, example: str) -> set[str]:
+    return set(require_names(value, where, example=example, kind="names"))
 
 
 def check_design(design: dict | None, justification: str | None, min_words: int = 30) -> None:
@@ -388,12 +304,13 @@ def check_design(design: dict | None, justification: str | None, min_words: int 
     require(isinstance(design, dict), f"`design` should be a dict keyed by step name, not a {type(design).__name__}.")
     missing = [s for s in STEPS if s not in design]
     require(not missing, f"`design` has no entry for {missing}: describe all six steps {list(STEPS)}.")
+    keys, retried = {}, {}
     for step in STEPS:
         entry = design[step]
         require(isinstance(entry, dict) and {"cache_key", "retries", "retry_on"} <= set(entry),
                 f"design['{step}'] should be a dict with the keys 'cache_key', 'retries' and 'retry_on'.")
-        key = _as_set(entry["cache_key"], f"design['{step}']['cache_key']")
-        retry_on = _as_set(entry["retry_on"], f"design['{step}']['retry_on']")
+        key = keys[step] = _as_set(entry["cache_key"], f"design['{step}']['cache_key']", "'code_version'")
+        retry_on = retried[step] = _as_set(entry["retry_on"], f"design['{step}']['retry_on']", "'transient_io'")
         retries = entry["retries"]
         unknown = sorted(key - set(CACHE_KEY_PARTS))
         require(not unknown, f"design['{step}']['cache_key'] has unknown parts {unknown}; use names from CACHE_KEY_PARTS.")
@@ -418,26 +335,21 @@ def check_design(design: dict | None, justification: str | None, min_words: int 
         require((retries > 0) == bool(retry_on),
                 f"design['{step}'] has retries={retries} but retry_on={sorted(retry_on)}: retry a step only for "
                 "named failure kinds, and give a positive number of retries for each step that has some.")
-    require("source_content_hash" in _as_set(design["ingest"]["cache_key"], "ingest"),
+    require("source_content_hash" in keys["ingest"],
             "The ingest key lacks 'source_content_hash': a new export with different content would be skipped.")
     for step in ("validate", "features", "train", "evaluate"):
-        require("upstream_hashes" in _as_set(design[step]["cache_key"], step),
+        require("upstream_hashes" in keys[step],
                 f"The cache key of {step} lacks 'upstream_hashes': with new data upstream it would reuse an output "
                 "computed from the old data.")
-    train_key = _as_set(design["train"]["cache_key"], "train")
-    for part, why in (("params", "a new hyperparameter value would reuse the old model"),
-                      ("seed", "a different seed gives a different model"),
-                      ("library_versions", "a scikit-learn upgrade can change the fitted model")):
-        require(part in train_key, f"The train key lacks '{part}': {why}.")
-    register_key = _as_set(design["register"]["cache_key"], "register")
-    require(register_key & {"model_hash", "upstream_hashes"},
+    for part, why in _TRAIN_KEY.items():
+        require(part in keys["train"], f"The train key lacks '{part}': {why}.")
+    require(keys["register"] & {"model_hash", "upstream_hashes"},
             "The register key should identify the model (e.g. 'model_hash'), so registering the same model twice "
             "is a no-op instead of a new version.")
-    require("preemption" in _as_set(design["train"]["retry_on"], "train"),
+    require("preemption" in retried["train"],
             "train does not retry on 'preemption': on spot machines, a reclaimed node is the most common failure "
             "of a long training step, and a retry that resumes from a checkpoint is cheap.")
-    require(isinstance(justification, str), "`justification` should be a string.")
-    words = len(prose_words(justification))
-    require(words >= min_words, f"Your justification has {words} words; write at least {min_words}: why these keys, "
-                                "why these retries, and what the on-call engineer sees when a step fails.")
+    require_prose(justification, "justification", min_words,
+                  f"write at least {min_words}: why these keys, why these retries, and what the on-call engineer "
+                  "sees when a step fails.")
     passed("The design keys every step on what its output depends on and retries only transient failures.")

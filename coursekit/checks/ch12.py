@@ -207,16 +207,8 @@ def check_max_sequences(kv_bytes_per_token, max_seqs, *, config: Mapping[str, in
 
 CONCEPTS = ("tracking", "registry", "pipelines", "feature_store", "serving", "monitoring")
 
-AZURE_EXPECTED = {
-    "tracking": "MLflow tracking against the workspace",
-    "registry": "Azure Machine Learning model registry (workspace models, registries to share)",
-    "pipelines": "Azure Machine Learning pipelines",
-    "feature_store": "Azure Machine Learning managed feature store",
-    "serving": "Managed online endpoints",
-    "monitoring": "Azure Machine Learning model monitoring",
-}
-
-AZURE_DISTRACTORS = {
+# Why each option that is no Azure ML answer is wrong (it tells the six right ones apart from the rest: private)
+_DISTRACTORS = {
     "Azure Blob Storage": "Blob Storage holds files: it is the artifact store behind tracking and the registry, but "
                           "it records no runs, parameters or metrics, and no model versions or aliases.",
     "Azure Container Registry": "a container registry stores images. A model registry stores model VERSIONS with "
@@ -234,7 +226,15 @@ AZURE_DISTRACTORS = {
                              "is more: feature definitions, materialization, offline point-in-time retrieval.",
 }
 
-AZURE_OPTIONS = sorted(list(AZURE_EXPECTED.values()) + list(AZURE_DISTRACTORS))
+
+
+def _options() -> list[str]:
+    from coursekit.checks._answers.ch12 import AZURE_EXPECTED
+
+    return sorted([*AZURE_EXPECTED.values(), *_DISTRACTORS])
+
+
+AZURE_OPTIONS = _options()  # the services to choose from: the six right ones and the distractors, in sorted order
 
 _CONCEPT_WORDS = {
     "tracking": "tracking (recording runs: parameters, metrics, artifacts)",
@@ -258,6 +258,8 @@ def check_service_map(azure_map, options=None) -> None:
     extra = [k for k in azure_map if k not in CONCEPTS]
     require(not extra, f"`azure_map` has unexpected keys {', '.join(map(repr, extra))}. Use exactly these keys: "
                        f"{', '.join(CONCEPTS)}.")
+    from coursekit.checks._answers.ch12 import AZURE_EXPECTED
+
     by_lower = {o.lower(): o for o in options}
     expected_for = {v: k for k, v in AZURE_EXPECTED.items()}
     wrong = []
@@ -271,8 +273,8 @@ def check_service_map(azure_map, options=None) -> None:
                                     "string from the list (print(AZURE_OPTIONS)).")
         if choice == AZURE_EXPECTED[concept]:
             continue
-        if choice in AZURE_DISTRACTORS:
-            wrong.append(f"azure_map[{concept!r}] = {choice!r}: {AZURE_DISTRACTORS[choice]}")
+        if choice in _DISTRACTORS:
+            wrong.append(f"azure_map[{concept!r}] = {choice!r}: {_DISTRACTORS[choice]}")
         else:
             belongs = expected_for[choice]
             wrong.append(f"azure_map[{concept!r}] = {choice!r}: that is Azure ML's answer for "
