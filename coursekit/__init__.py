@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["quiz", "progress"]
+__all__ = ["quiz", "progress", "scratch_dir", "path_map"]
 
 
 def quiz(chapter: str, section: str | None = None, *, ids: list[str] | None = None):
@@ -18,3 +18,17 @@ def progress(save: bool = False):
     from coursekit.progress_store import progress as _progress
 
     return _progress(save=save)
+
+
+def scratch_dir(name: str):
+    """A git-ignored folder ``scratch/<name>`` for the files a notebook writes (emptied on first use)."""
+    from coursekit.layout import scratch_dir as _scratch_dir
+
+    return _scratch_dir(name)
+
+
+def path_map():
+    """The course's path map: chapters, their prerequisites and minutes (drawn from path.yml)."""
+    from coursekit.syllabus import path_map as _path_map
+
+    return _path_map()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psutil
 
-from coursekit.paths import course_root
+from coursekit.layout import course_root
 
 SAMPLE_EVERY = 0.05  # seconds
 

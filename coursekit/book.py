@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from coursekit.paths import course_root
+from coursekit.layout import course_root
 
 SOLUTIONS_PREFIX = "solutions/"
 

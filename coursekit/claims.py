@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from coursekit.paths import course_root, located
+from coursekit.layout import course_root, error_at
 
 CLAIMS_FILE = "claims.yml"
 KINDS = ("status", "default", "version", "date", "price", "law")
@@ -28,7 +28,7 @@ class ClaimError(ValueError):
     """claims.yml is malformed; the message names the file, the claim and the field."""
 
     def __init__(self, path: Path, message: str, claim: str | None = None, field: str | None = None):
-        super().__init__(located(path, message, claim=claim, field=field))
+        super().__init__(error_at(path, message, claim=claim, field=field))
 
 
 @dataclass(frozen=True)

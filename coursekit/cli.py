@@ -82,8 +82,8 @@ def _banks(args: argparse.Namespace) -> int:
 
 
 def _path(args: argparse.Namespace) -> int:
-    from coursekit.path import PathError, load_path
-    from coursekit.path.pathmap import PathMap
+    from coursekit.syllabus import PathError, load_path
+    from coursekit.syllabus.pathmap import PathMap
     from coursekit.quizzes.bank import BankError
 
     try:

@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 
 from coursekit.notebooks import io
-from coursekit.path import load_path
-from coursekit.path.data import Chapter
-from coursekit.paths import course_root
+from coursekit.syllabus import load_path
+from coursekit.syllabus.data import Chapter
+from coursekit.layout import course_root
 
 CELL_ID = "freshness"
 AFTER = "intro"  # the cell it follows

@@ -14,7 +14,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from coursekit.paths import course_root
+from coursekit.layout import course_root
 
 URL = re.compile(r"https?://[^\s)<>\"'`\]]+")
 AGENT = "Mozilla/5.0 (compatible; coursekit-linkcheck; +https://github.com/mlops-for-devops/mlops-course)"

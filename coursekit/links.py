@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import yaml
 
-from coursekit.paths import course_root
+from coursekit.layout import course_root
 
 EXERCISES_DIR = "exercises"
 BINDER_URL = "https://mybinder.org"

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from coursekit.paths import scratch_root
+from coursekit.layout import scratch_root
 
 CHAPTER_SCRATCH = "05_experiment_tracking"  # the folder chapter 05 writes its stores to
 BACKEND_DB = "mlflow.db"  # SQLite backend store: experiments, runs, params, metrics, registry

@@ -132,7 +132,7 @@ class Progress:
 def progress(save: bool = False) -> Progress:
     """This kernel's quiz results merged over the saved ones (this session wins for the same question);
     with ``save=True``, merge them into the progress file first."""
-    from coursekit.path import load_path
+    from coursekit.syllabus import load_path
 
     path = progress_file()
     results, plan, n_quizzes = session()

@@ -21,7 +21,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from coursekit.paths import QUIZ_ASSETS as ASSETS
+from coursekit.layout import QUIZ_ASSETS as ASSETS
 
 MARKER = "data-ck-quiz="
 PROGRESS_MARKER = "data-ck-progress="
@@ -128,7 +128,7 @@ class ProgressDirective(SphinxDirective):
     """``{coursekit-progress}``: the mount point and data of the "Your progress" table."""
 
     def run(self) -> list[nodes.Node]:
-        from coursekit.path import load_path
+        from coursekit.syllabus import load_path
         from coursekit.quizzes.static_html import script_json
 
         course = load_path()

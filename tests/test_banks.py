@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from coursekit.paths import quizzes_dir
+from coursekit.layout import quizzes_dir
 from coursekit.quizzes.bank import load_all, load_bank
 
 BANKS = sorted(quizzes_dir().glob("*.yml"))

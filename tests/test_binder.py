@@ -76,7 +76,7 @@ def run_python(code: str, site: Path, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_a_quiz_cell_works_from_the_checkout_with_a_non_editable_install(installed, root):
-    out = run_python("import coursekit, coursekit.paths as p; from coursekit import quiz; q = quiz('01', 'data'); "
+    out = run_python("import coursekit, coursekit.layout as p; from coursekit import quiz; q = quiz('01', 'data'); "
                      "print(coursekit.__file__); print(p.course_root()); print(q.quiz_id, len(q.questions))",
                      installed, root / "chapters")
     assert out.returncode == 0, out.stderr[-2000:]

@@ -1,22 +1,27 @@
 """Exercise 13's self-checks: each known mistake gets its specific message; right answers pass.
 
-The checks build their own inputs (pickles they never load, a release they tamper with, feature tables). The
-wrong scanners below are the ones learners write on the way to a right one.
+The checks build their own inputs (pickles they never load, releases they tamper with, feature tables). The
+wrong scanners below are the ones learners write on the way to a right one; task 3's wrong signers and verifiers
+are judged by model-signing itself.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import pickle
 import pickletools
 import re
+from pathlib import Path
 
+import model_signing
 import pandas as pd
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from coursekit.checks import NotDoneYet, ch13
+from coursekit.checks._answers.ch13 import SENSITIVE
 from coursekit.exports.ch13 import pickle_imports
 from tests.support.checks import fails, passes
 
@@ -217,7 +222,194 @@ def test_signing_right_with_own_exception_types(release, capsys):
     passes(ch13.check_signing, capsys, right_sign, verify, *release)
 
 
-# ------------------------------------------------------------------------------------------ task 3: sensitive columns
+# ------------------------------------------------------------------------------------------ task 3: model-signing
+
+def right_sign_dir(model_dir, private_key, signature):
+    model_signing.signing.Config().use_elliptic_key_signer(private_key=private_key).sign(model_dir, signature)
+
+
+def right_verify_dir(model_dir, signature, public_key):
+    model_signing.verifying.Config().use_elliptic_key_verifier(public_key=public_key).verify(model_dir, signature)
+
+
+def statement_of(signature):
+    return json.loads(base64.b64decode(json.loads(Path(signature).read_text())["dsseEnvelope"]["payload"]))
+
+
+def right_signed_files(signature):
+    return sorted(r["name"] for r in statement_of(signature)["predicate"]["resources"])
+
+
+def test_release_dir_and_keys_are_as_described(tmp_path):
+    folder = ch13.make_release_dir(tmp_path / "release")
+    artifact, manifest = ch13.make_release()
+    assert sorted(p.name for p in folder.iterdir()) == ["churn_tree.pkl", "manifest.json"]
+    assert (folder / "churn_tree.pkl").read_bytes() == artifact
+    assert json.loads((folder / "manifest.json").read_text()) == manifest
+    private, public = ch13.write_key_pair(tmp_path, "k")
+    assert private.stat().st_mode & 0o077 == 0, "the private key file is readable by others"
+    right_sign_dir(folder, private, tmp_path / "s.sig")
+    right_verify_dir(folder, tmp_path / "s.sig", public)
+
+
+def test_model_signing_not_done():
+    with pytest.raises(NotDoneYet):
+        ch13.check_model_signing(None, None, None)
+    with pytest.raises(NotDoneYet):
+        ch13.check_model_signing(right_sign_dir, None, None)
+    with pytest.raises(NotDoneYet):
+        ch13.check_model_signing(right_sign_dir, None, right_signed_files)
+
+
+def sign_keyless(model_dir, private_key, signature):
+    model_signing.signing.sign(model_dir, signature)        # the default: Sigstore keyless (browser, network)
+
+
+def sign_one_file(model_dir, private_key, signature):
+    right_sign_dir(Path(model_dir) / "churn_tree.pkl", private_key, signature)
+
+
+def sign_without_manifest(model_dir, private_key, signature):
+    hashing = model_signing.hashing.Config().set_ignored_paths(paths=["manifest.json"])
+    model_signing.signing.Config().use_elliptic_key_signer(private_key=private_key).set_hashing_config(
+        hashing).sign(model_dir, signature)
+
+
+def sign_with_own_key(model_dir, private_key, signature):
+    own, _ = ch13.write_key_pair(Path(signature).parent, "own")
+    right_sign_dir(model_dir, own, signature)
+
+
+def sign_nothing(model_dir, private_key, signature):
+    model_signing.hashing.hash(model_dir)                     # hashes, but never writes a signature
+
+
+def sign_text(model_dir, private_key, signature):
+    Path(signature).write_text("signed")
+
+
+@pytest.mark.parametrize("sign, words", [
+    (sign_keyless, "Sigstore keyless"),
+    (sign_one_file, r"covers one file \(churn_tree.pkl\)"),
+    (sign_without_manifest, r"does not cover \['manifest.json'\]"),
+    (sign_with_own_key, "did you sign with another key"),
+    (sign_nothing, "wrote no file at `signature`"),
+    (sign_text, "not a model-signing bundle"),
+    (lambda model_dir, private_key: None, r"Keep the signature `sign_model_dir\(model_dir, private_key, signature\)`"),
+])
+def test_model_signing_diagnoses_sign(sign, words):
+    fails(ch13.check_model_signing, sign, right_verify_dir, right_signed_files, match=words)
+
+
+@pytest.mark.parametrize("files, words", [
+    (lambda sig: [statement_of(sig)["subject"][0]["name"]], "the statement's subject"),
+    (lambda sig: [r["digest"] for r in statement_of(sig)["predicate"]["resources"]], "returned digests"),
+    (lambda sig: list(json.loads(Path(sig).read_text())), "but the signature covers"),
+    (lambda sig: json.loads(json.loads(Path(sig).read_text())["dsseEnvelope"]["payload"]), "payload' is base64"),
+    (lambda sig: json.loads(Path(sig).read_text())["predicate"], "KeyError.*top-level keys"),
+    (lambda sig: "manifest.json", "not one string"),
+])
+def test_model_signing_diagnoses_signed_files(files, words):
+    fails(ch13.check_model_signing, right_sign_dir, right_verify_dir, files, match=words)
+
+
+def verify_swallows(model_dir, signature, public_key):
+    try:
+        right_verify_dir(model_dir, signature, public_key)
+    except Exception as error:  # noqa: BLE001 - the mistake under test
+        print("verification failed:", error)
+
+
+def verify_returns_false(model_dir, signature, public_key):
+    try:
+        right_verify_dir(model_dir, signature, public_key)
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+def verify_ignoring_unsigned(model_dir, signature, public_key):
+    model_signing.verifying.Config().use_elliptic_key_verifier(public_key=public_key).set_ignore_unsigned_files(
+        True).verify(model_dir, signature)
+
+
+def verify_hashes_only(model_dir, signature, public_key):
+    """Recompute each file's sha256 and compare with the statement: no signature check at all."""
+    listed = {r["name"]: r["digest"] for r in statement_of(signature)["predicate"]["resources"]}
+    actual = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in Path(model_dir).iterdir()}
+    if listed != actual:
+        raise ValueError("files do not match the statement")
+
+
+def verify_without_verifier(model_dir, signature, public_key):
+    model_signing.verifying.Config().verify(model_dir, signature)
+
+
+def verify_keyless(model_dir, signature, public_key):
+    model_signing.verifying.Config().use_sigstore_verifier(
+        identity="release@example.com", oidc_issuer="https://accounts.google.com").verify(model_dir, signature)
+
+
+def verify_artifact_only(model_dir, signature, public_key):
+    """Checks the artifact's hash against the statement, and nothing else."""
+    listed = {r["name"]: r["digest"] for r in statement_of(signature)["predicate"]["resources"]}
+    data = (Path(model_dir) / "churn_tree.pkl").read_bytes()
+    if listed["churn_tree.pkl"] != hashlib.sha256(data).hexdigest():
+        raise ValueError("artifact changed")
+
+
+def verify_with_key_next_to_signature(model_dir, signature, public_key):
+    """Trusts the public key that travels with the release (lying next to the signature), not the caller's."""
+    right_verify_dir(model_dir, signature, Path(signature).parent / "release-key.pub")
+
+
+@pytest.mark.parametrize("verify, words", [
+    (verify_swallows, "accepts an artifact with one bit flipped, which model-signing rejects. Let model-signing's"),
+    (verify_returns_false, "returned False instead of raising"),
+    (verify_artifact_only, "accepts a manifest whose accuracy was edited"),
+    (verify_ignoring_unsigned, r"accepts a directory with a file added .*set_ignore_unsigned_files"),
+    (verify_hashes_only, "accepts a changed artifact that the attacker re-signed"),
+    (verify_without_verifier, "rejects the release you just signed.*Configure a verifier first"),
+    (verify_keyless, "verifies a Sigstore keyless signature"),
+    (verify_with_key_next_to_signature, "accepts the genuine release, checked against another public key"),
+    ("nope", "should be a function"),
+])
+def test_model_signing_diagnoses_verify(verify, words):
+    fails(ch13.check_model_signing, right_sign_dir, verify, right_signed_files, match=words)
+
+
+def test_model_signing_right(capsys):
+    out = passes(ch13.check_model_signing, capsys, right_sign_dir, right_verify_dir, right_signed_files)
+    assert "churn_tree.pkl, manifest.json" in out
+
+
+def test_model_signing_right_with_the_command_line_and_own_errors(capsys):
+    """A learner may drive model-signing's CLI (the same library) and raise their own exception."""
+    import subprocess
+    import sys
+
+    cli = [sys.executable, "-m", "model_signing"]
+
+    def sign(model_dir, private_key, signature):
+        subprocess.run([*cli, "sign", "key", str(model_dir), "--private_key", str(private_key), "--signature",
+                        str(signature)], check=True, capture_output=True)
+
+    def verify(model_dir, signature, public_key):
+        run = subprocess.run([*cli, "verify", "key", str(model_dir), "--signature", str(signature), "--public_key",
+                              str(public_key)], capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"model_signing verify failed: {run.stdout[-200:]}")
+
+    passes(ch13.check_model_signing, capsys, sign, verify, lambda sig: set(right_signed_files(sig)))
+
+
+def test_keyless_guard_is_removed_after_the_check():
+    saved = model_signing.signing.Config.use_sigstore_signer
+    fails(ch13.check_model_signing, sign_keyless, right_verify_dir, right_signed_files, match="keyless")
+    assert model_signing.signing.Config.use_sigstore_signer is saved
+
+
+# ------------------------------------------------------------------------------------------ task 4: sensitive columns
 
 PATTERNS = [r"[\w.+-]+@[\w-]+\.[\w.-]+", r"\+?\d[\d ()-]{8,}\d", r"(?:AKIA|sk_live_|ghp_)[A-Za-z0-9]{12,}"]
 HINTS = r"(?i)mail|phone|mobile|name|address|postcode|zip|birth|dob"
@@ -241,9 +433,9 @@ def detector(*, names=True, values=True, cardinality=True, head=None, floats=Fal
 
 def test_feature_tables_are_as_described():
     table = ch13.make_feature_table()
-    assert set(ch13.SENSITIVE) <= set(table.columns) and len(table.columns) == 12
+    assert set(SENSITIVE) <= set(table.columns) and len(table.columns) == 12
     renamed = ch13.make_feature_table(1, renamed=True)
-    assert not set(ch13.SENSITIVE) & set(renamed.columns)
+    assert not set(SENSITIVE) & set(renamed.columns)
     leaky = table["comment"].str.contains("@|AKIA").sum()
     assert 10 <= leaky <= 30 and leaky < 0.02 * len(table)
 
@@ -258,8 +450,8 @@ def test_sensitive_not_done():
     (detector(cardinality=False, names=True, values=False, head=None), "missed `account_ref`"),
     (detector(head=500), "missed `comment`: it is free text"),
     (detector(floats=True), "also flag `avg_download_mbps`: a float measurement"),
-    (lambda df: list(ch13.SENSITIVE), "second table .* missed|not columns of a second table"),
-    (lambda df: [c for c in df.columns if c in ch13.SENSITIVE], "second table whose sensitive columns are renamed you missed `ref`"),
+    (lambda df: list(SENSITIVE), "second table .* missed|not columns of a second table"),
+    (lambda df: [c for c in df.columns if c in SENSITIVE], "second table whose sensitive columns are renamed you missed `ref`"),
     (lambda df: list(df.columns), "also flag `plan`|also flag"),
     (lambda df: pd.DataFrame({"findings": ["x"]}), "returned a DataFrame"),
     (lambda df: None, "returned None"),
@@ -273,7 +465,7 @@ def test_sensitive_right(capsys):
     passes(ch13.check_sensitive_columns, capsys, detector())
 
 
-# ------------------------------------------------------------------------------------------ task 4: plan
+# ------------------------------------------------------------------------------------------ task 5: plan
 
 RIGHT_PLAN = {"account_ref": "pseudonymise", "email_addr": "drop", "contact": "drop", "comment": "drop",
               "birth_date": "generalise", "postcode": "generalise"}
@@ -305,7 +497,7 @@ def test_plan_right_in_either_spelling(capsys):
     passes(ch13.check_minimisation_plan, capsys, RIGHT_PLAN | {"account_ref": "Pseudonymize", "postcode": "generalize"})
 
 
-# ------------------------------------------------------------------------------------------ task 5: risk classes
+# ------------------------------------------------------------------------------------------ task 6: risk classes
 
 RIGHT_CLASSES = {"cv_screening": "high-risk", "support_chatbot": "transparency", "gpu_forecast": "minimal"}
 REASONS = {system: ("This justification names the relevant part of the Act and one duty for the team that runs the "
@@ -343,6 +535,10 @@ def test_risk_right_with_aliases(capsys):
     passes(ch13.check_risk_classes, capsys, RIGHT_CLASSES, REASONS)
     passes(ch13.check_risk_classes, capsys, {"cv_screening": "High risk", "support_chatbot": "limited",
                                              "gpu_forecast": "Minimal"}, REASONS)
+
+
+def test_answer_key_is_not_public():
+    assert not hasattr(ch13, "SENSITIVE") and "SENSITIVE" not in ch13.__all__
 
 
 def test_key_sizes_match_the_quiz():

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from coursekit.paths import QUIZ_ASSETS
+from coursekit.layout import QUIZ_ASSETS
 from coursekit.sphinx_ext import BUNDLES, classic_bundle
 
 LIB = """// a library

@@ -33,7 +33,7 @@ from nbgrader.api import Gradebook
 
 from coursekit.notebooks.environment import DETERMINISTIC_ENV
 from coursekit.notebooks.exercises import exercise_path, solution_paths
-from coursekit.paths import course_root
+from coursekit.layout import course_root
 
 # Two kinds (about 15 s each on an idle 2-core machine): 01, autograded only; 14, autograded tasks plus a
 # design answer an instructor grades by hand. COURSEKIT_ROUNDTRIP_ALL=1 runs every solution.

@@ -13,7 +13,7 @@ from importlib.metadata import packages_distributions
 import nbformat
 import pytest
 
-from coursekit.paths import course_root
+from coursekit.layout import course_root
 
 ROOT = course_root()
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))

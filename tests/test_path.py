@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from coursekit.notebooks import io
-from coursekit.path import PathError, load_path, placement_payload, toc_chapters
-from coursekit.path.pathmap import PathMap, layers, reduced_edges
+from coursekit.syllabus import PathError, load_path, placement_payload, toc_chapters
+from coursekit.syllabus.pathmap import PathMap, layers, reduced_edges
 from coursekit.quizzes.bank import BankError, load_bank
 
 

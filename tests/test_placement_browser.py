@@ -14,8 +14,8 @@ import subprocess
 import pytest
 
 from coursekit import quiz
-from coursekit.path import load_path
-from coursekit.path.pathmap import _duration
+from coursekit.syllabus import load_path
+from coursekit.syllabus.pathmap import _duration
 from tests.book_server import chromium_and_site, open_page
 from tests.quiz_driver import answer_by_mouse, folded
 

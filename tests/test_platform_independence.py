@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from coursekit.notebooks.environment import DETERMINISTIC_ENV
-from coursekit.paths import course_root
+from coursekit.layout import course_root
 
 CHAPTER_05 = course_root() / "chapters" / "05_experiment_tracking.ipynb"
 

@@ -11,7 +11,7 @@ import pytest
 
 import coursekit
 from coursekit import quiz
-from coursekit.path import load_path
+from coursekit.syllabus import load_path
 from coursekit.progress_store import ProgressError, progress_file
 from coursekit.quizzes import widget
 

@@ -14,7 +14,7 @@ from coursekit.notebooks.preprocessors import (
     NbgraderCellMetadata,
     NormalizeMetadata,
 )
-from coursekit.paths import course_root
+from coursekit.layout import course_root
 
 PIPELINE = (NormalizeMetadata, NbgraderCellMetadata, DropSolutionOnlyCells, ClearSolutions, ClearOutputs)
 

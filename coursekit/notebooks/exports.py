@@ -21,7 +21,7 @@ from pathlib import Path
 
 from coursekit.notebooks import io
 from coursekit.notebooks.preprocessors import tags
-from coursekit.paths import course_root
+from coursekit.layout import course_root
 
 TAG = "export"
 PACKAGE = Path("coursekit") / "exports"

@@ -11,7 +11,7 @@ from coursekit.notebooks import io
 from coursekit.notebooks.kernel import notebook_client
 from coursekit.notebooks.preprocessors import DropStaleWidgetViews, NbgraderCellMetadata, NormalizeMetadata
 from coursekit.notebooks.setup_cell import EnsureSetupCell
-from coursekit.paths import course_root
+from coursekit.layout import course_root
 
 
 class RefreshError(RuntimeError):

@@ -14,7 +14,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_code_cell
 
 from coursekit.notebooks.environment import TELEMETRY_OFF
-from coursekit.paths import course_root
+from coursekit.layout import course_root
 
 SETUP_TAGS = ["setup", "remove-cell"]
 TEMPLATE = '''\

@@ -1,12 +1,4 @@
-"""The course as a path: chapters, prerequisites and minutes (``path.yml``), and the path map drawn from them."""
+"""Renamed to :mod:`coursekit.syllabus` (the learning path, path.yml); this alias goes once nothing uses it."""
 
-from coursekit.path.data import Chapter, CoursePath, PathError, load_path, placement_payload, toc_chapters
-
-__all__ = ["Chapter", "CoursePath", "PathError", "load_path", "placement_payload", "toc_chapters", "path_map"]
-
-
-def path_map():
-    """The path map (an SVG picture of chapters and prerequisites), for display in a notebook."""
-    from coursekit.path.pathmap import PathMap
-
-    return PathMap(load_path())
+from coursekit.syllabus import *  # noqa: F401,F403
+from coursekit.syllabus import path_map  # noqa: F401

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from coursekit.paths import display_path, located, quizzes_dir
+from coursekit.layout import display_path, error_at, quizzes_dir
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader: same result, 10x faster
 QUESTION_TYPES = ("single", "multiple", "numeric")
@@ -38,7 +38,7 @@ class BankError(ValueError):
 
     def __init__(self, path: Path, message: str, question: str | None = None, field: str | None = None):
         self.path, self.question, self.field = path, question, field
-        super().__init__(located(path, message, question=question, field=field))
+        super().__init__(error_at(path, message, question=question, field=field))
 
 
 @dataclass(frozen=True)

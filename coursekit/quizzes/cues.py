@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import mean
 
-from coursekit.paths import located
+from coursekit.layout import error_at
 from coursekit.quizzes.arrange import arrangement
 from coursekit.quizzes.bank import Bank, Question
 from coursekit.quizzes.markdown import to_html
@@ -50,7 +50,7 @@ class Cue:
     question: str | None = None
 
     def __str__(self) -> str:
-        return located(self.bank.path, f"{self.cue}: {self.message}", question=self.question)
+        return error_at(self.bank.path, f"{self.cue}: {self.message}", question=self.question)
 
 
 def plain(markdown: str) -> str:

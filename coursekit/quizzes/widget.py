@@ -10,7 +10,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from coursekit.paths import QUIZ_ASSETS
+from coursekit.layout import QUIZ_ASSETS
 from coursekit.quizzes.arrange import arrangement
 from coursekit.quizzes.bank import bank_path, load_bank
 from coursekit.quizzes.payload import question_payload
@@ -50,7 +50,7 @@ def quiz_content(chapter: str, section: str | None = None, ids: list[str] | None
     placement: dict[str, Any] = {}
     sources: tuple[Path, ...] = (path,)
     if bank.placement:  # chapter 00: the rules in quiz.js also need the path's chapters
-        from coursekit.path import load_path, placement_payload
+        from coursekit.syllabus import load_path, placement_payload
 
         course = load_path()
         placement = placement_payload(course)

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from coursekit.paths import course_root, display_path, located
+from coursekit.layout import course_root, display_path, error_at
 from coursekit.quizzes.bank import SAFE_LOADER, Bank, load_bank
 
 PATH_FILE = "path.yml"
@@ -31,7 +31,7 @@ class PathError(ValueError):
 
     def __init__(self, path: Path, message: str, chapter: str | None = None, field: str | None = None):
         self.path, self.chapter, self.field = path, chapter, field
-        super().__init__(located(path, message, chapter=chapter, field=field))
+        super().__init__(error_at(path, message, chapter=chapter, field=field))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from coursekit.path.data import CoursePath
+from coursekit.syllabus.data import CoursePath
 
 NODE_W, WAYPOINT_W, MAX_LINES = 190, 10, 3
 H_GAP, V_GAP, MARGIN = 18, 36, 12
