@@ -4,15 +4,24 @@ Each check builds its own inputs with the exercise's world, :mod:`coursekit.worl
 release it tampers with, feature tables; re-exported here so the notebook shows exactly what the checks use), runs
 the learner's function or answer on them, and diagnoses the usual mistakes with a message that says what is wrong
 and how to fix it. The scanner's reference is chapter 13's own ``pickle_imports`` (:mod:`coursekit.exports.ch13`).
+
+Where a check judges a signature, a real tool is the arbiter wherever one fits: task 3's check verifies the learner's
+model-signing signature with model-signing itself. Task 2's check is hand-written on purpose: that task is to build
+the from-scratch Ed25519 version, so the check verifies with ``cryptography`` directly. The answer key of task 4 is
+private (:mod:`coursekit.checks._answers.ch13`).
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
 import json
 import pickle
+import re
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +44,8 @@ from coursekit.worlds.ch13 import (
     make_feature_table,
     make_pickle_samples,
     make_release,
+    make_release_dir,
+    write_key_pair,
 )
 
 __all__ = [
@@ -44,8 +55,10 @@ __all__ = [
     "canonical_json",
     "make_release",
     "check_signing",
+    "make_release_dir",
+    "write_key_pair",
+    "check_model_signing",
     "make_feature_table",
-    "SENSITIVE",
     "check_sensitive_columns",
     "check_minimisation_plan",
     "SYSTEMS",
@@ -140,7 +153,8 @@ def check_scanner(scan_pickle: Callable | None) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# Task 2: sign and verify a release
+# Task 2: sign and verify a release, from scratch. The check is hand-written on purpose: the task is to build the
+# from-scratch version, so it verifies with cryptography's Ed25519 directly (task 3's check uses model-signing).
 # --------------------------------------------------------------------------------------------------
 
 def _call_verify(verify_release, public_key, artifact, manifest, signatures) -> tuple[bool, str]:
@@ -169,7 +183,10 @@ def _signature_bytes(value: Any, what: str) -> bytes:
 
 def check_signing(sign_release: Callable | None, verify_release: Callable | None, artifact: bytes,
                   manifest: dict) -> None:
-    """*sign_release* signs the digest and the canonical manifest; *verify_release* rejects every tampered release."""
+    """*sign_release* signs the digest and the canonical manifest; *verify_release* rejects every tampered release.
+
+    Hand-written on purpose (the task builds the from-scratch version): signatures are checked with ``cryptography``.
+    """
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -258,18 +275,213 @@ def check_signing(sign_release: Callable | None, verify_release: Callable | None
 
 
 # --------------------------------------------------------------------------------------------------
-# Task 3: sensitive columns in a feature table, and what to do with each
+# Task 3: the same release with model-signing, judged by model-signing
 # --------------------------------------------------------------------------------------------------
 
-#: The sensitive columns of ``make_feature_table()`` (default names), with the kind of data each holds.
-SENSITIVE = {
-    "account_ref": "identifier",
-    "email_addr": "e-mail",
-    "contact": "phone",
-    "comment": "free text",
-    "birth_date": "date of birth",
-    "postcode": "postcode",
+_KEYLESS_SIGN = ("`sign_model_dir` signs with Sigstore keyless, model-signing's default when no signer is configured: "
+                 "it opens a browser login (OIDC) and needs the network. Sign with the key file instead: "
+                 "`model_signing.signing.Config().use_elliptic_key_signer(private_key=private_key).sign(model_dir, "
+                 "signature)`.")
+_KEYLESS_VERIFY = ("`verify_model_dir` verifies a Sigstore keyless signature (an identity and its OIDC issuer), but "
+                   "this release is signed with a key. Use `model_signing.verifying.Config().use_elliptic_key_verifier("
+                   "public_key=public_key).verify(model_dir, signature)`.")
+
+
+@contextlib.contextmanager
+def _no_keyless() -> Iterator[None]:
+    """While the learner's functions run, model-signing's keyless Sigstore flow fails at once with a diagnosis
+    instead of opening a browser and reaching for the network."""
+    import model_signing
+
+    def refuse(message):
+        def method(self, *args, **kwargs):
+            raise CheckFailed(message)
+        return method
+
+    saved = model_signing.signing.Config.use_sigstore_signer, model_signing.verifying.Config.use_sigstore_verifier
+    model_signing.signing.Config.use_sigstore_signer = refuse(_KEYLESS_SIGN)
+    model_signing.verifying.Config.use_sigstore_verifier = refuse(_KEYLESS_VERIFY)
+    try:
+        yield
+    finally:
+        model_signing.signing.Config.use_sigstore_signer, model_signing.verifying.Config.use_sigstore_verifier = saved
+
+
+def _statement(signature: Path) -> dict:
+    """The in-toto statement inside a model-signing bundle (the base64 payload of its DSSE envelope)."""
+    try:
+        bundle = json.loads(signature.read_text(encoding="utf-8"))
+        return json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    except Exception as exc:  # noqa: BLE001 - whatever the learner wrote there, it is not a bundle
+        raise CheckFailed(f"The file `sign_model_dir` wrote at `signature` is not a model-signing bundle "
+                          f"({type(exc).__name__}). Let model-signing write it: "
+                          "`.sign(model_dir, signature)`.") from None
+
+
+def _model_signing_verdict(model_dir: Path, signature: Path, public_key: Path) -> str:
+    """'' if model-signing accepts *model_dir* against *signature* and *public_key*, else why not."""
+    import model_signing
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        model_signing.verifying.Config().use_elliptic_key_verifier(public_key=public_key).verify(model_dir, signature)
+    except InvalidSignature:
+        return "the signature does not verify"
+    except Exception as exc:  # noqa: BLE001 - model-signing's ValueErrors say what mismatched
+        return re.sub(r": Expected .*", "", str(exc))
+    return ""
+
+
+def _call_verify_dir(verify_model_dir, model_dir, signature, public_key) -> tuple[bool, str]:
+    """(accepted?, how it rejected). A verify that returns False instead of raising fails the check."""
+    try:
+        result = verify_model_dir(model_dir, signature, public_key)
+    except CheckFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any exception counts as a rejection
+        return False, f"{type(exc).__name__}: {re.sub(r': Expected .*', '', str(exc))}"
+    if result is False:
+        raise CheckFailed("`verify_model_dir` returned False instead of raising. A caller that forgets to look at the "
+                          "return value loads the model anyway: let model-signing's exception propagate (do not catch "
+                          "it), or raise your own.")
+    return True, ""
+
+
+def _tampered(release: Path, signature: Path, folder: Path, change: Callable[[Path, Path], Any]) -> tuple[Path, Path]:
+    """A copy of the signed release in *folder*, with *change(model_dir, signature)* applied."""
+    shutil.copytree(release, folder)
+    copy = folder.with_name(folder.name + ".sig")
+    shutil.copy(signature, copy)
+    change(folder, copy)
+    return folder, copy
+
+
+def _flip_signature_bit(model_dir: Path, signature: Path) -> None:
+    bundle = json.loads(signature.read_text(encoding="utf-8"))
+    raw = bytearray(base64.b64decode(bundle["dsseEnvelope"]["signatures"][0]["sig"]))
+    raw[-1] ^= 0x01
+    bundle["dsseEnvelope"]["signatures"][0]["sig"] = base64.b64encode(bytes(raw)).decode()
+    signature.write_text(json.dumps(bundle), encoding="utf-8")
+
+
+def _flip_artifact_bit(model_dir: Path, signature: Path) -> None:
+    path = model_dir / "churn_tree.pkl"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def _edit_manifest(model_dir: Path, signature: Path) -> None:
+    manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["metrics"]["accuracy"] = 0.99
+    (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+_FILES_HINTS = {
+    KeyError: ("The bundle's top-level keys are 'mediaType', 'verificationMaterial' and 'dsseEnvelope'; the statement "
+               "is `json.loads(base64.b64decode(bundle['dsseEnvelope']['payload']))`, and its files are "
+               "`statement['predicate']['resources']`, each with a 'name'."),
+    (ValueError, UnicodeDecodeError): ("The envelope's 'payload' is base64: decode it with base64.b64decode before "
+                                       "json.loads."),
 }
+
+
+def check_model_signing(sign_model_dir: Callable | None, verify_model_dir: Callable | None,
+                        signed_files: Callable | None) -> None:
+    """Task 3, judged by model-signing itself: the learner's signature must verify with model-signing and the public
+    key, and cover every file of the directory; ``signed_files`` must read those files from the bundle; the learner's
+    verifier must accept the release and reject each tampered copy (by raising)."""
+    require_function(sign_model_dir, "sign_model_dir")
+    with tempfile.TemporaryDirectory() as folder, _no_keyless():
+        work = Path(folder)
+        release = make_release_dir(work / "release")
+        files = sorted(p.name for p in release.iterdir())
+        private, public = write_key_pair(work, "release-key")
+        attacker_private, attacker_public = write_key_pair(work, "attacker-key")
+        signature = work / "release.sig"
+        call_learner(sign_model_dir, release, private, signature, name="sign_model_dir", where="on a release directory",
+                     signature="sign_model_dir(model_dir, private_key, signature)", let_through=(CheckFailed,))
+        require(signature.exists(), "`sign_model_dir` wrote no file at `signature`. Pass that path to model-signing: "
+                                    "`.sign(model_dir, signature)`.")
+        statement = _statement(signature)
+        covered = sorted(r.get("name") for r in statement.get("predicate", {}).get("resources", []))
+        subject = (statement.get("subject") or [{}])[0].get("name")
+        if covered == ["."]:
+            raise CheckFailed(f"Your signature covers one file ({subject}), not the directory. Sign `model_dir` "
+                              "itself, so that the manifest, and any file added to the directory later, are covered "
+                              "too.")
+        missing = sorted(set(files) - set(covered))
+        if missing:
+            raise CheckFailed(f"Your signature does not cover {missing}: model-signing was told to ignore them "
+                              "(`set_ignored_paths`?). Sign every file of the directory: whatever is left out can be "
+                              "edited without breaking the signature.")
+        why = _model_signing_verdict(release, signature, public)
+        if why:
+            if "Key mismatch" in why or "does not verify" in why:
+                raise CheckFailed("model-signing rejects your signature with the public key that pairs with "
+                                  "`private_key`: did you sign with another key? Sign with the key file you were "
+                                  "given.")
+            raise CheckFailed(f"model-signing rejects the signature you made: {why}.")
+
+        require_function(signed_files, "signed_files")
+        names = require_names(call_learner(signed_files, signature, name="signed_files",
+                                           signature="signed_files(signature)", hints=_FILES_HINTS),
+                              "What `signed_files` returned", example="'manifest.json'", kind="file names")
+        if sorted(names) != files:
+            if subject in names:
+                raise CheckFailed(f"`signed_files` returned {sorted(names)}: {subject!r} is the statement's subject "
+                                  "(the directory as a whole). The files are "
+                                  "`statement['predicate']['resources']`: return each one's 'name'.")
+            if names and all(re.fullmatch(r"[0-9a-f]{64}", n) for n in names):
+                raise CheckFailed("`signed_files` returned digests. Return each resource's 'name' (the file), not its "
+                                  "'digest'.")
+            raise CheckFailed(f"`signed_files` returned {sorted(names)}, but the signature covers {files}. Read them "
+                              "from the bundle: `statement['predicate']['resources']`, each with a 'name'.")
+
+        require_function(verify_model_dir, "verify_model_dir")
+        ok, why = _call_verify_dir(verify_model_dir, release, signature, public)
+        if not ok:
+            hint = (" Configure a verifier first: `model_signing.verifying.Config().use_elliptic_key_verifier("
+                    "public_key=public_key)`." if "no configured verifier" in why else "")
+            raise CheckFailed(f"`verify_model_dir` rejects the release you just signed, which model-signing accepts "
+                              f"({why}).{hint}")
+
+        def resign(model_dir: Path, sig: Path) -> None:
+            _flip_artifact_bit(model_dir, sig)
+            import model_signing
+            model_signing.signing.Config().use_elliptic_key_signer(private_key=attacker_private).sign(model_dir, sig)
+
+        attacks = [
+            ("an artifact with one bit flipped", _flip_artifact_bit, public,
+             "Let model-signing's exception propagate: do not catch it, and do not return a value instead."),
+            ("a manifest whose accuracy was edited to 0.99", _edit_manifest, public,
+             "Verify the whole directory, not only the artifact: the manifest is one of the signed files."),
+            ("a directory with a file added after signing (loader_patch.py)",
+             lambda d, s: (d / "loader_patch.py").write_text("import os\n"), public,
+             "Do not set `set_ignore_unsigned_files(True)`: a file nobody signed is exactly what an attacker adds."),
+            ("a changed artifact that the attacker re-signed with their own key", resign, public,
+             "Comparing the files' hashes with the statement is not enough, anyone can write a statement: verify the "
+             "signature with the public key you were given, `use_elliptic_key_verifier(public_key=public_key)`."),
+            ("a signature with one bit flipped", _flip_signature_bit, public,
+             "Verify the signature itself with model-signing, not only the hashes listed in the statement."),
+            ("the genuine release, checked against another public key", lambda d, s: None, attacker_public,
+             "Verify with the `public_key` argument: the key you trust is the one the caller passes in."),
+        ]
+        for i, (description, change, key, hint) in enumerate(attacks):
+            model_dir, sig = _tampered(release, signature, work / f"attack{i}", change)
+            require(_model_signing_verdict(model_dir, sig, key) != "",
+                    f"(course bug) model-signing accepts {description}")
+            ok, _ = _call_verify_dir(verify_model_dir, model_dir, sig, key)
+            if ok:
+                raise CheckFailed(f"`verify_model_dir` accepts {description}, which model-signing rejects. {hint}")
+    passed(f"sign_model_dir signs every file ({', '.join(files)}) with your key, and model-signing verifies it; "
+           "signed_files reads them from the bundle; verify_model_dir accepts the release and rejects a flipped bit, "
+           "an edited manifest, an added file, an attacker's re-signature, a flipped signature bit and the wrong key.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Task 4: sensitive columns in a feature table; task 5: what to do with each (answer key private: _answers.ch13)
+# --------------------------------------------------------------------------------------------------
 
 _NOT_SENSITIVE_WHY = {
     "plan": "a category with four values: it identifies nobody",
@@ -314,6 +526,8 @@ def _columns_from(result: Any, table_name: str, columns) -> set[str]:
 
 def check_sensitive_columns(find_sensitive_columns: Callable | None) -> None:
     """The learner's detector finds exactly the sensitive columns, also when their names say nothing."""
+    from coursekit.checks._answers.ch13 import SENSITIVE
+
     require_function(find_sensitive_columns, "find_sensitive_columns")
     for label, table, names in [("the exercise table", make_feature_table(0), {c: c for c in SENSITIVE}),
                                 ("a second table whose sensitive columns are renamed",
@@ -356,6 +570,8 @@ _RIGHT_ACTION = {
 
 def check_minimisation_plan(plan: dict | None) -> None:
     """One action per sensitive column: drop, pseudonymise or generalise, each the right one."""
+    from coursekit.checks._answers.ch13 import SENSITIVE
+
     require_done(plan, "plan")
     require(isinstance(plan, dict), f"`plan` should be a dict (column → action), not a {type(plan).__name__}.")
     missing = [c for c in SENSITIVE if c not in plan]
@@ -373,7 +589,7 @@ def check_minimisation_plan(plan: dict | None) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# Task 4: EU AI Act risk classes (open)
+# Task 6: EU AI Act risk classes (open)
 # --------------------------------------------------------------------------------------------------
 
 SYSTEMS = {

@@ -6,7 +6,9 @@
   pickles import, found with chapter 13's own scanner (:mod:`coursekit.exports.ch13`).
 - :func:`canonical_json` and :func:`make_release` (task 2): the bytes to sign for a JSON document, and a model
   artifact with its manifest.
-- :func:`make_feature_table` (task 3): a churn feature table with six sensitive columns and six harmless ones;
+- :func:`make_release_dir` and :func:`write_key_pair` (task 3): the same release as a model directory (the artifact
+  and its manifest as files), and an ECDSA P-256 key pair as PEM files, the key type model-signing's key signer takes.
+- :func:`make_feature_table` (task 4): a churn feature table with six sensitive columns and six harmless ones;
   ``renamed=True`` gives the sensitive columns names that say nothing (:data:`RENAMED`).
 """
 
@@ -16,6 +18,7 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -122,7 +125,33 @@ def make_release(seed: int = 0) -> tuple[bytes, dict]:
     return artifact, manifest
 
 
-#: Task 3's second table: the sensitive columns under names that say nothing.
+def make_release_dir(folder: Path, seed: int = 0) -> Path:
+    """Task 3: *folder* (emptied first) holding :func:`make_release`'s artifact, ``churn_tree.pkl``, and its manifest,
+    ``manifest.json``: a model directory to sign with model-signing."""
+    folder = Path(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    artifact, manifest = make_release(seed)
+    (folder / manifest["artifact"]).write_bytes(artifact)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
+def write_key_pair(folder: Path, name: str) -> tuple[Path, Path]:
+    """Task 3: a fresh ECDSA P-256 key pair as PEM files, ``name.pem`` (private, readable by its owner only) and
+    ``name.pub``. In production the private key stays in a KMS or HSM; these files exist for the exercise."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    private, public = Path(folder) / f"{name}.pem", Path(folder) / f"{name}.pub"
+    private.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    private.chmod(0o600)
+    public.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    return private, public
+
+
+#: Task 4's second table: the sensitive columns under names that say nothing.
 RENAMED = {"account_ref": "ref", "email_addr": "login", "contact": "c_2", "comment": "free_text",
            "birth_date": "dob", "postcode": "pc"}
 
