@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> None:
             warm = _timed([sys.executable, "-m", "coursekit", "book", "--output", tmp])
             junit = Path(tmp) / "suite.xml"
             suite = _timed([sys.executable, "-m", "coursekit.offline", sys.executable, "-m", "pytest", "-q",
-                            "-n", str(os.cpu_count() or 2), f"--junitxml={junit}"])
+                            "-n", str(os.cpu_count() or 2), "--dist", "loadfile", "-p", "no:cacheprovider",
+                            f"--junitxml={junit}"])
             counts = suite_counts(junit)
         env = _dir_size(Path(sys.prefix)) / 2**20
         summary = [

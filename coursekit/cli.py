@@ -82,9 +82,9 @@ def _banks(args: argparse.Namespace) -> int:
 
 
 def _path(args: argparse.Namespace) -> int:
+    from coursekit.quizzes.bank import BankError
     from coursekit.syllabus import PathError, load_path
     from coursekit.syllabus.pathmap import PathMap
-    from coursekit.quizzes.bank import BankError
 
     try:
         course = load_path()

@@ -5,6 +5,7 @@ claims.yml. Needs the network, so it is its own command (`make linkcheck`), neve
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
@@ -54,7 +55,8 @@ def check_urls(urls: dict[str, list[str]], workers: int = 8) -> list[str]:
     return [f"{result}: {url} (in {', '.join(sorted(set(urls[url])))})" for url, result in results.items() if result != "ok"]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="python -m coursekit.linkcheck", description=__doc__.split("\n\n")[0]).parse_args(argv)
     root = course_root()
     with tempfile.TemporaryDirectory() as out:
         book = subprocess.call([str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--builder",

@@ -128,8 +128,8 @@ class ProgressDirective(SphinxDirective):
     """``{coursekit-progress}``: the mount point and data of the "Your progress" table."""
 
     def run(self) -> list[nodes.Node]:
-        from coursekit.syllabus import load_path
         from coursekit.quizzes.static_html import script_json
+        from coursekit.syllabus import load_path
 
         course = load_path()
         for name in ("path.yml", "_toc.yml", *(f"quizzes/{c.stem}.yml" for c in course.chapters)):

@@ -63,9 +63,9 @@ def check_split(X_train, X_val, X_test, y_train, y_val, y_test, *, n_rows: int |
                 fractions: tuple[float, float, float] = (0.6, 0.2, 0.2), tolerance: float = 0.01) -> None:
     """Three disjoint, stratified sets in the given proportions, with X and y of each set aligned."""
     sets = {"train": (X_train, y_train), "val": (X_val, y_val), "test": (X_test, y_test)}
-    for part, (X, y) in sets.items():
+    for part, (X, _) in sets.items():
         require_done(X, f"X_{part}")
-    for part, (X, y) in sets.items():
+    for part, (_, y) in sets.items():
         require_done(y, f"y_{part}")
     for part, (X, y) in sets.items():
         _require_ndim(X, f"X_{part}", 2)

@@ -235,10 +235,10 @@ def check_request_validator(validate_request: Callable | None, schema: dict, goo
                 raise CheckFailed(f"Your check rejects {description} ({exc}). The pipeline imputes missing numbers, "
                                   "so a NaN must pass. A NaN compares False with everything, so "
                                   "`~series.between(lo, hi)` flags it: only test values that are present, e.g. "
-                                  "`series.notna() & ~series.between(lo, hi)`.")
+                                  "`series.notna() & ~series.between(lo, hi)`.") from None
             if column is None:
                 raise CheckFailed(f"Your check rejects {description} ({exc}). Compare each rule with the schema: "
-                                  "a request that follows it must pass.")
+                                  "a request that follows it must pass.") from None
             message = str(exc)
             require(column in message,
                     f"For {description} you raise ValueError({message!r}), but the message does not name the column "

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from nbgrader.preprocessors import ClearSolutions
 
+from coursekit.layout import course_root
 from coursekit.notebooks import io
 from coursekit.notebooks.preprocessors import (
     ClearOutputs,
@@ -14,7 +15,6 @@ from coursekit.notebooks.preprocessors import (
     NbgraderCellMetadata,
     NormalizeMetadata,
 )
-from coursekit.layout import course_root
 
 PIPELINE = (NormalizeMetadata, NbgraderCellMetadata, DropSolutionOnlyCells, ClearSolutions, ClearOutputs)
 

@@ -19,9 +19,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from coursekit.layout import course_root
 from coursekit.notebooks import io
 from coursekit.notebooks.preprocessors import tags
-from coursekit.layout import course_root
 
 TAG = "export"
 PACKAGE = Path("coursekit") / "exports"

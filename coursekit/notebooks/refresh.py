@@ -7,11 +7,11 @@ from pathlib import Path
 from nbclient.exceptions import CellExecutionError
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
+from coursekit.layout import course_root
 from coursekit.notebooks import io
 from coursekit.notebooks.kernel import notebook_client
 from coursekit.notebooks.preprocessors import DropStaleWidgetViews, NbgraderCellMetadata, NormalizeMetadata
 from coursekit.notebooks.setup_cell import EnsureSetupCell
-from coursekit.layout import course_root
 
 
 class RefreshError(RuntimeError):

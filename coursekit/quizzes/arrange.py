@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
 
 from coursekit.quizzes.bank import Bank, Question
 

@@ -187,7 +187,7 @@ def _bank_cues(bank: Bank) -> list[Cue]:
         if share > LONGEST_SHARE:
             found.append(Cue(bank, f"key-{label}", f"the key is the {label} option in {share:.0%} of the single-choice "
                              f"questions (at most {LONGEST_SHARE:.0%}): "
-                             f"{ids(lambda it: it.lengths[it.key] == pick(it.lengths))}"))
+                             f"{ids(lambda it: it.lengths[it.key] == pick(it.lengths))}"))  # noqa: B023 - ids() calls it at once
     ratio = mean(it.lengths[it.key] / mean(n for i, n in enumerate(it.lengths) if i != it.key) for it in its)
     if not KEY_RATIO[0] <= ratio <= KEY_RATIO[1]:
         found.append(Cue(bank, "key-length-ratio", f"keys are on average {ratio:.2f}x as long as the distractors "

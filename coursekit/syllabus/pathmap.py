@@ -117,9 +117,9 @@ class PathMap:
                 pos = {s.key: i for i, s in enumerate(rows[k + ref])}
                 current = {s.key: i for i, s in enumerate(rows[k])}
 
-                def centre(s: _Slot) -> tuple[float, int]:
-                    near = [pos[n] for n in neighbours[s.key] if n in pos]
-                    return (sum(near) / len(near) if near else current[s.key], current[s.key])
+                def centre(s: _Slot) -> tuple[float, int]:  # the sort below calls it, in this same iteration
+                    near = [pos[n] for n in neighbours[s.key] if n in pos]  # noqa: B023
+                    return (sum(near) / len(near) if near else current[s.key], current[s.key])  # noqa: B023
 
                 rows[k].sort(key=centre)
 

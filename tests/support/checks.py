@@ -1,4 +1,4 @@
-"""What every ``tests/test_checks_NN.py`` asks of a self-check: it fails with a diagnosis, or passes with a tick."""
+"""What every ``tests/checks/test_checks_NN.py`` asks of a self-check: it fails with a diagnosis, or passes with a tick."""
 
 from __future__ import annotations
 
