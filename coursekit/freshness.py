@@ -2,7 +2,8 @@
 
 Every chapter notebook carries a Markdown cell (id ``freshness``, right after its introduction) saying when
 it was last reviewed and which versions of the tools it teaches produced its outputs. The date and the
-tools come from ``path.yml``, the versions from the pins in ``requirements.txt``; ``coursekit freshness``
+tools come from ``path.yml``, the versions from the pins in ``requirements.txt`` (and, for a program pip does not
+install, such as Prometheus, from ``system_tools`` in ``path.yml``); ``coursekit freshness``
 writes the cells (no notebook is executed) and ``--check`` reports the ones that are out of step.
 """
 
@@ -14,10 +15,10 @@ from pathlib import Path
 
 import nbformat
 
+from coursekit.layout import course_root
 from coursekit.notebooks import io
 from coursekit.syllabus import load_path
 from coursekit.syllabus.data import Chapter
-from coursekit.layout import course_root
 
 CELL_ID = "freshness"
 AFTER = "intro"  # the cell it follows
@@ -25,7 +26,7 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#]+)", re.MULTILINE)
 
 
 class FreshnessError(ValueError):
-    """A chapter names a tool that requirements.txt does not pin."""
+    """A chapter names a tool that neither requirements.txt pins nor path.yml's system_tools lists."""
 
 
 def pins(root: Path | None = None) -> dict[str, str]:
@@ -43,13 +44,15 @@ def python_version(root: Path | None = None) -> str:
     return ((root or course_root()) / "binder" / "runtime.txt").read_text(encoding="utf-8").strip().removeprefix("python-")
 
 
-def line(chapter: Chapter, pinned: dict[str, str], python: str) -> str:
-    """The freshness line of one chapter, as Markdown."""
-    missing = [t for t in chapter.tools if normalise(t) not in pinned]
+def line(chapter: Chapter, pinned: dict[str, str], python: str, system: dict[str, str] | None = None) -> str:
+    """The freshness line of one chapter, as Markdown: pinned distributions first, then system programs."""
+    system = system or {}
+    missing = [t for t in chapter.tools if normalise(t) not in pinned and t not in system]
     if missing:
         raise FreshnessError(f"path.yml, chapter '{chapter.stem}', field 'tools': {', '.join(missing)} "
-                             "not pinned in requirements.txt")
-    with_tools = "".join(f", {t} {pinned[normalise(t)]}" for t in chapter.tools)
+                             "neither pinned in requirements.txt nor listed in system_tools")
+    with_tools = "".join(f", {t} {pinned[normalise(t)] if normalise(t) in pinned else system[t]}"
+                         for t in chapter.tools)
     date = f"{chapter.reviewed.day} {chapter.reviewed:%B %Y}"
     return (f"*Verified on {date} with Python {python}{with_tools}: every output on this page comes from those "
             "versions. Corrections since earlier versions: [errata](../errata.md).*")
@@ -78,7 +81,7 @@ def update(check: bool = False, root: Path | None = None) -> list[Path]:
     for chapter in course.chapters:
         path = root / "chapters" / f"{chapter.stem}.ipynb"
         nb = io.read(path)
-        if with_freshness(nb, line(chapter, pinned, python)):
+        if with_freshness(nb, line(chapter, pinned, python, course.system_tools)):
             changed.append(path)
             if not check:
                 path.write_text(io.dumps(nb), encoding="utf-8")

@@ -1,18 +1,27 @@
 """Self-checks for exercise 09, *Monitoring and drift*.
 
-The exercise's world is chapter 09's: the order simulator, PSI and the rule-file validator are the chapter's own
-cells, generated into :mod:`coursekit.exports.ch09`, and the exercise's streams and metrics page are in
-:mod:`coursekit.worlds.ch09` (both re-exported here). Each check recomputes the right answer with them, then
-diagnoses the usual mistakes (bins from the wrong sample, no epsilon, counts instead of shares, log10, a
-false-alarm rate that ignores the consecutive rule, latency in milliseconds, a drift alert that pages...) with a
-message that says what is wrong and how to fix it.
+The exercise's world is chapter 09's: the order simulator, PSI, the rule-file validator and the way it runs
+promtool are the chapter's own cells, generated into :mod:`coursekit.exports.ch09`, and the exercise's streams,
+metrics page and synthetic traffic are in :mod:`coursekit.worlds.ch09` (both re-exported here). Each check
+recomputes the right answer with them, then diagnoses the usual mistakes (bins from the wrong sample, no epsilon,
+counts instead of shares, log10, a false-alarm rate that ignores the consecutive rule, latency in milliseconds, a
+drift alert that pages...) with a message that says what is wrong and how to fix it.
+
+Task 3's rule file is judged by Prometheus' own tool where it can be: ``promtool check rules`` is the arbiter of its
+syntax and ``promtool test rules`` of its alerts' behaviour on synthetic traffic. The hand-written messages stay
+where promtool's would be cryptic to a learner (what a duration looks like, a quantile written as 99, milliseconds
+instead of seconds, a per-pod p99), and the validator checks what promtool cannot know: the metric names the
+service exposes. A missing promtool is an error that says how to install it, never a silent pass.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import re
+import tempfile
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,9 +49,11 @@ from coursekit.exports.ch09 import (
     CHANNELS,
     FEATURES,
     NUMERIC,
+    ToolMissing,
     duration_seconds,
     metric_names,
     orders,
+    promtool,
     validate_rules,
 )
 from coursekit.worlds.ch09 import (
@@ -51,6 +62,9 @@ from coursekit.worlds.ch09 import (
     SERVICE_METRICS,
     exercise_streams,
     exposed_series,
+    latency_traffic,
+    prediction_traffic,
+    promtool_test,
     service_exposition,
     window_psi,
 )
@@ -59,6 +73,7 @@ __all__ = [
     "NUMERIC", "CATEGORICAL", "FEATURES", "CHANNELS", "CATEGORIES", "orders",
     "exercise_streams", "window_psi", "ALERT_TARGETS", "DRIFT_START_DAY", "ORDERS_PER_DAY",
     "SERVICE_METRICS", "service_exposition", "exposed_series", "metric_names", "validate_rules", "duration_seconds",
+    "promtool_check", "ToolMissing",
     "check_psi", "check_alert_settings", "check_alert_rules", "check_monitoring_plan",
 ]
 
@@ -243,7 +258,33 @@ def check_alert_settings(window_days, threshold, consecutive, false_alarm_rate, 
 # Task 3: alert rules in PromQL, checked against what the service exposes
 # --------------------------------------------------------------------------------------------------
 
+RULES_FILE = "rules.yml"       # the name promtool's messages give the learner's file
+
+
+def _run_promtool(rules_yaml: str, *args: str, tests: dict | None = None, rules_doc: dict | None = None):
+    """Run promtool on the learner's rules (or a copy, `rules_doc`) in a temporary folder; return its result."""
+    with tempfile.TemporaryDirectory(prefix="ch09-promtool-") as folder:
+        text = rules_yaml if rules_doc is None else yaml.safe_dump(rules_doc, sort_keys=False)
+        (Path(folder) / RULES_FILE).write_text(text, encoding="utf-8")
+        if tests is not None:
+            (Path(folder) / "tests.yml").write_text(yaml.safe_dump(tests, sort_keys=False), encoding="utf-8")
+        return promtool(*args, cwd=folder)
+
+
+def promtool_check(rules_yaml: str) -> str:
+    """What `promtool check rules` says about your rule file (the YAML text): print it while you work on it."""
+    return _run_promtool(rules_yaml, "check", "rules", RULES_FILE).stdout.strip()
+
+
+def _excerpt(output: str, lines: int = 24) -> str:
+    """promtool's report, without its header and blank lines, at most `lines` lines."""
+    kept = [line.rstrip() for line in output.splitlines()
+            if line.strip() and not line.startswith(("Checking ", "Unit Testing:"))]
+    return "\n".join(["    " + line for line in kept[:lines]] + (["    ..."] if len(kept) > lines else []))
+
+
 def _rules_from(rules_yaml) -> list[dict]:
+    """The alerts of a rule file that parses as YAML, passes `promtool check rules` and the chapter's validator."""
     require_done(rules_yaml, "rules_yaml")
     require(isinstance(rules_yaml, str), f"`rules_yaml` should be the YAML text (a string), but it is a "
                                          f"{type(rules_yaml).__name__}.")
@@ -252,10 +293,69 @@ def _rules_from(rules_yaml) -> list[dict]:
     except yaml.YAMLError as exc:
         raise CheckFailed(f"`rules_yaml` is not valid YAML: {str(exc).splitlines()[0]}. Check the indentation, and "
                           "quote expressions that start with { or contain ': '.") from None
+    checked = _run_promtool(rules_yaml, "check", "rules", RULES_FILE)
     problems = validate_rules(doc, exposed_series())
+    if checked.returncode != 0:
+        message = f"`promtool check rules` rejects the file:\n{_excerpt(checked.stdout)}"
+        if problems:
+            message += "\nIn other words:\n- " + "\n- ".join(problems)
+        raise CheckFailed(message)
     if problems:
-        raise CheckFailed("The rule file has problems:\n- " + "\n- ".join(problems))
+        raise CheckFailed("`promtool check rules` accepts the file, but it has problems promtool cannot see:\n- "
+                          + "\n- ".join(problems))
     return [rule for group in doc["groups"] for rule in group["rules"] if "alert" in rule]
+
+
+def _as_tested(rules_yaml: str) -> dict:
+    """The learner's rule file with annotations dropped and only `severity` among each alert's labels, so that the
+    unit tests can state exactly what a firing alert looks like (the wording of a summary is not under test)."""
+    doc = copy.deepcopy(yaml.safe_load(rules_yaml))
+    for group in doc["groups"]:
+        for rule in group["rules"]:
+            if "alert" in rule:
+                rule.pop("annotations", None)
+                rule["labels"] = {"severity": rule["labels"]["severity"]}
+    return doc
+
+
+def _behaves(rules_yaml: str, alert: str, severity: str, interval: str, evaluation_interval: str,
+             input_series: list[dict], expected: list[tuple[str, bool]], explanation: str) -> None:
+    """`promtool test rules`: at each (eval_time, fires), the alert fires once with only `severity`, or not at all."""
+    tests = promtool_test(RULES_FILE, interval, evaluation_interval, input_series, [
+        {"eval_time": at, "alertname": alert,
+         "exp_alerts": [{"exp_labels": {"severity": severity}}] if fires else []} for at, fires in expected])
+    result = _run_promtool(rules_yaml, "test", "rules", "tests.yml", tests=tests, rules_doc=_as_tested(rules_yaml))
+    if result.returncode != 0:
+        raise CheckFailed(f"{explanation}\n`promtool test rules` reports:\n{_excerpt(result.stdout)}")
+
+
+def _check_behaviour(rules_yaml: str, latency: dict, share: dict, reference_share: float) -> None:
+    """Both alerts, run by promtool on synthetic traffic from two pods: the arbiter of how they behave."""
+    name = latency["alert"]
+    _behaves(rules_yaml, name, "page", "15s", "1m", latency_traffic(slow_share=0.02), [("8m", False), ("15m", True)],
+             f"On synthetic traffic from two pods in which 2 % of requests take 250 to 500 ms (a fleet-wide p99 of "
+             f"about 375 ms, from the start), alert {name!r} should be pending at 8 minutes and fire at 15 minutes: "
+             "once, for the whole fleet, labelled severity=page. It does not. If it fires once per pod, aggregate the "
+             "buckets over pods before taking the quantile: histogram_quantile(0.99, sum by (le) "
+             "(rate(model_request_duration_seconds_bucket[5m]))), keeping only `le`. If it never fires, check the "
+             "threshold (0.25, in seconds) and the window.")
+    _behaves(rules_yaml, name, "page", "15s", "1m", latency_traffic(slow_share=0.0), [("20m", False)],
+             f"On synthetic traffic whose p99 is about 235 ms, under the 250 ms target, alert {name!r} fires. It should "
+             "stay quiet: fire when histogram_quantile(0.99, ...) > 0.25.")
+    name = share["alert"]
+    moved = [("up", 0.35, "rises to 0.35"), ("down", 0.10, "falls to 0.10")]
+    for _, value, how in moved:
+        _behaves(rules_yaml, name, "ticket", "15m", "1h", prediction_traffic(value), [("26h", True)],
+                 f"On synthetic traffic from two pods in which the share of \"returned\" predictions {how} for more "
+                 f"than a day (the reference is {reference_share:g}), alert {name!r} should fire by 26 hours: once, "
+                 "labelled severity=ticket. It does not. The share can move either way: compare abs(share - reference) "
+                 "with 0.05, where share = sum(rate(...{predicted_class=\"returned\"}[1d])) / "
+                 "sum(rate(model_predictions_total[1d])); the sums make it one share for the fleet.")
+    steady = reference_share + 0.02
+    _behaves(rules_yaml, name, "ticket", "15m", "1h", prediction_traffic(steady), [("30h", False)],
+             f"On synthetic traffic in which the share of \"returned\" predictions stays at {steady:g}, within 0.05 of "
+             f"the reference {reference_share:g}, alert {name!r} fires. It should stay quiet. Divide the returned "
+             "predictions by all predictions (returned and kept), not by the kept ones.")
 
 
 def _comparison(expr: str) -> float | None:
@@ -264,7 +364,8 @@ def _comparison(expr: str) -> float | None:
 
 
 def check_alert_rules(rules_yaml, reference_share: float) -> None:
-    """A valid rule file with a p99 latency page and a positive-share ticket, on metrics the service exposes."""
+    """A rule file that promtool accepts, with a p99 latency page and a positive-share ticket on metrics the service
+    exposes, whose alerts behave as asked on synthetic traffic (promtool test rules)."""
     alerts = _rules_from(rules_yaml)
     latency = [a for a in alerts if "model_request_duration_seconds" in a["expr"]]
     require(latency, "No alert reads model_request_duration_seconds: add the p99 latency alert.")
@@ -275,7 +376,7 @@ def check_alert_rules(rules_yaml, reference_share: float) -> None:
             "rate(_sum) / rate(_count) is the mean latency, which hides the tail.")
     require(re.search(r"histogram_quantile\s*\(\s*0?\.99\s*,", expr) is not None,
             f"Alert {rule['alert']!r}: the task asks for the 99th percentile: histogram_quantile(0.99, ...).")
-    require(re.search(r"rate\s*\(\s*model_request_duration_seconds_bucket", expr) is not None,
+    require(re.search(r"(rate|increase)\s*\(\s*model_request_duration_seconds_bucket", expr) is not None,
             f"Alert {rule['alert']!r}: buckets are counters that only grow; take rate(..._bucket[5m]) first, so the "
             "quantile describes the last minutes, not the whole life of the process.")
     if re.search(r"\bsum\b", expr) and not re.search(r"\b(by|without)\s*\([^)]*\ble\b", expr):
@@ -294,6 +395,7 @@ def check_alert_rules(rules_yaml, reference_share: float) -> None:
             f"Alert {rule['alert']!r}: slow answers hurt users now and on-call can act (scale out, roll back): "
             "severity page.")
 
+    latency_rule = rule
     share = [a for a in alerts if "model_predictions_total" in a["expr"]]
     require(share, "No alert reads model_predictions_total: add the alert on the share of \"returned\" predictions.")
     rule = share[0]
@@ -302,7 +404,7 @@ def check_alert_rules(rules_yaml, reference_share: float) -> None:
             f"Alert {rule['alert']!r}: select the positive class in the numerator: "
             'model_predictions_total{predicted_class="returned"}.')
     require("/" in expr, f"Alert {rule['alert']!r}: a share is a ratio: returned predictions / all predictions.")
-    require(re.search(r"rate\s*\(\s*model_predictions_total", expr) is not None,
+    require(re.search(r"(rate|increase)\s*\(\s*model_predictions_total", expr) is not None,
             f"Alert {rule['alert']!r}: counters only grow; compare rate(...[1d]) of the counters, i.e. the last "
             "day's predictions, not the totals since the process started.")
     require(re.search(r"\[\s*1d\s*\]|\[\s*24h\s*\]", expr) is not None,
@@ -321,8 +423,9 @@ def check_alert_rules(rules_yaml, reference_share: float) -> None:
     require(rule["labels"]["severity"] == "ticket",
             f"Alert {rule['alert']!r}: a moved prediction share is a question for the model's owners in working "
             "hours (is it a campaign? an upstream change?), not something on-call can fix at 3 a.m.: severity ticket.")
-    passed("the rule file is valid, reads only metrics the service exposes, pages on p99 latency and opens a ticket "
-           "when the share of predicted returns moves.")
+    _check_behaviour(rules_yaml, latency_rule, rule, reference_share)
+    passed("promtool accepts the rule file and its unit tests pass: the alerts read only metrics the service exposes, "
+           "page on a fleet-wide p99 above 250 ms and open a ticket when the share of predicted returns moves.")
 
 
 # --------------------------------------------------------------------------------------------------

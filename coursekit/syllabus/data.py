@@ -20,7 +20,7 @@ from coursekit.layout import course_root, display_path, error_at
 from coursekit.quizzes.bank import SAFE_LOADER, Bank, load_bank
 
 PATH_FILE = "path.yml"
-TOP_FIELDS = {"skim_percent", "chapters"}
+TOP_FIELDS = {"skim_percent", "system_tools", "chapters"}
 ENTRY_FIELDS = {"chapter", "title", "prerequisites", "minutes", "reviewed", "tools"}
 NUMBER = re.compile(r"^\d{2}$")
 STEM = re.compile(r"^(\d{2})_[a-z0-9_]+$")
@@ -53,6 +53,7 @@ class CoursePath:
     chapters: tuple[Chapter, ...]
     skim_percent: int
     placement: Bank | None  # the placement check's bank, if the course has one
+    system_tools: dict[str, str] | None = None  # programs not installed by pip: name -> the version tested
 
     def chapter(self, number: str) -> Chapter:
         for c in self.chapters:
@@ -151,6 +152,11 @@ def load_path(root: Path | None = None) -> CoursePath:
     skim = raw.get("skim_percent")
     if not isinstance(skim, int) or isinstance(skim, bool) or not 0 <= skim <= 100:
         raise PathError(file, f"must be a whole percentage from 0 to 100 (got {skim!r})", field="skim_percent")
+    system_tools = raw.get("system_tools", {})
+    if not isinstance(system_tools, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in system_tools.items()):
+        raise PathError(file, "map each program to the version the course is tested with, e.g. "
+                        "prometheus: 2.42 (Debian 12's package)", field="system_tools")
     entries_raw = raw.get("chapters")
     if not isinstance(entries_raw, list) or not entries_raw:
         raise PathError(file, "give a non-empty list of chapter entries", field="chapters")
@@ -214,7 +220,7 @@ def load_path(root: Path | None = None) -> CoursePath:
             if q.objective not in owner:
                 raise PathError(placement.path, f"question {q.id!r} assesses objective {q.objective!r}, which belongs "
                                 "to no chapter of the path", chapter=placement.chapter, field="objective")
-    return CoursePath(file, tuple(chapters), skim, placement)
+    return CoursePath(file, tuple(chapters), skim, placement, dict(system_tools))
 
 
 def placement_payload(course: CoursePath) -> dict[str, Any]:

@@ -7,7 +7,9 @@ cells tagged ``export``: the order simulator (:func:`orders`), PSI, and the rule
   drift-free, one in which a campaign raises discounts from day :data:`DRIFT_START_DAY` on;
 - :func:`window_psi` (task 2): the PSI of each complete window of days against the reference;
 - :func:`service_exposition` and :func:`exposed_series` (task 3): the chapter's service's ``/metrics`` page after a
-  few requests, and the sample names on it, which a rule file may read.
+  few requests, and the sample names on it, which a rule file may read;
+- :func:`latency_traffic`, :func:`prediction_traffic` and :func:`promtool_test` (task 3): synthetic series from two
+  pods, and the ``promtool test rules`` file that runs the learner's alerts on them.
 """
 
 from __future__ import annotations
@@ -116,3 +118,51 @@ def exposed_series(text: str | None = None) -> set[str]:
 
     text = service_exposition() if text is None else text
     return {sample.name for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
+# --------------------------------------------------------------------------------------------------
+# Task 3: synthetic traffic on which `promtool test rules` exercises the learner's two alerts
+# --------------------------------------------------------------------------------------------------
+
+JOB = "returns-model"
+PODS = ("pod-a:8000", "pod-b:8000")
+LATENCY_BUCKETS = ("0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "+Inf")
+
+
+def _series(name: str, pod: str, step: float, intervals: int, **labels) -> dict:
+    """One input series for a promtool test: a counter that grows by `step` per interval, from 0."""
+    inner = ", ".join(f'{k}="{v}"' for k, v in {"job": JOB, "instance": pod, **labels}.items())
+    return {"series": f"{name}{{{inner}}}", "values": f"0+{step:g}x{intervals}"}
+
+
+def latency_traffic(slow_share: float, intervals: int = 120) -> list[dict]:
+    """Two pods, 50 POST /predict per 15 s each; a share `slow_share` of them takes 0.25 to 0.5 s.
+
+    With 2 % slow the fleet-wide p99 is 375 ms; with none it is 235 ms (the rest: up to 0.25 s, 10 % above 0.1 s).
+    """
+    per_interval = 50
+    slow = round(per_interval * slow_share)
+    cumulative = {"0.005": 0, "0.01": 5, "0.025": 20, "0.05": 35, "0.1": 45, "0.25": per_interval - slow,
+                  "0.5": per_interval, "1.0": per_interval, "+Inf": per_interval}
+    series = []
+    for pod in PODS:
+        series += [_series("model_request_duration_seconds_bucket", pod, cumulative[le], intervals, le=le)
+                   for le in LATENCY_BUCKETS]
+        series += [_series("model_request_duration_seconds_count", pod, per_interval, intervals),
+                   _series("model_request_duration_seconds_sum", pod, 3.0 + 0.3 * slow, intervals),
+                   _series("model_requests_total", pod, per_interval, intervals, code="200")]
+    return series
+
+
+def prediction_traffic(returned_share: float, intervals: int = 120) -> list[dict]:
+    """Two pods, 100 predictions per 15 minutes each, a share `returned_share` of them "returned"."""
+    returned = round(100 * returned_share)
+    return [_series("model_predictions_total", pod, count, intervals, predicted_class=label)
+            for pod in PODS for label, count in (("returned", returned), ("kept", 100 - returned))]
+
+
+def promtool_test(rule_file: str, interval: str, evaluation_interval: str, input_series: list[dict],
+                  alert_tests: list[dict]) -> dict:
+    """A `promtool test rules` file with one test: these input series, these alert expectations."""
+    return {"rule_files": [rule_file], "evaluation_interval": evaluation_interval,
+            "tests": [{"interval": interval, "input_series": input_series, "alert_rule_test": alert_tests}]}
