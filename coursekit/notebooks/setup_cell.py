@@ -13,8 +13,8 @@ import yaml
 from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_code_cell
 
-from coursekit.notebooks.environment import TELEMETRY_OFF
 from coursekit.layout import course_root
+from coursekit.notebooks.environment import TELEMETRY_OFF
 
 SETUP_TAGS = ["setup", "remove-cell"]
 TEMPLATE = '''\
@@ -26,6 +26,9 @@ if importlib.util.find_spec("coursekit") is None:
     if not course.exists():
         subprocess.run(["git", "clone", "--depth=1", "{url}", str(course)], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", f"{{course}}[notebooks]"], check=True)
+    if sys.version_info >= (3, 13):  # modelscan (chapter 13) says it needs Python < 3.13, but it runs on 3.13
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--ignore-requires-python", "modelscan>=0.8"],
+                       check=True)
     sys.path.insert(0, str(course))'''
 
 
