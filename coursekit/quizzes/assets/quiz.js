@@ -1,6 +1,6 @@
 // coursekit quiz renderer: the ONE renderer and checker for the course's quizzes.
 //
-// Used two ways (see the quiz contract):
+// Used two ways (the data each gets is built by coursekit/quizzes/payload.py):
 //   * as an anywidget front end: `export default { render }`, render({ model, el });
 //   * in the static book, through quiz-static.js, with a tiny in-page model.
 //
