@@ -10,9 +10,11 @@ STAMP := $(VENV)/.installed
 # How the targets below run pytest (a plain `pytest` runs in one process, so --pdb and --lf work there):
 # every core, one file per worker (conftest.py says why), no .pytest_cache written by the long runs ...
 PYTEST_PARALLEL := -n auto --dist loadfile -p no:cacheprovider
-# ... and a failed browser test leaves its Playwright trace and a screenshot in test-results/<test id>/ (git-ignored,
-# emptied at the start of each run); open a trace with .venv/bin/playwright show-trace test-results/<test id>/trace.zip
-PYTEST_TRACES := --tracing retain-on-failure --screenshot only-on-failure --output test-results
+# ... and a failed browser test leaves a screenshot in test-results/<test id>/ (git-ignored, emptied at the start of
+# each run). `make test TRACES=1` also keeps its Playwright trace there (.venv/bin/playwright show-trace
+# test-results/<test id>/trace.zip): off by default, because recording every browser test's trace made the browser
+# tests about 4x slower here (tests/book/test_book_quizzes.py on 2 cores: 141 s without, 546 s with).
+PYTEST_TRACES := --screenshot only-on-failure --output test-results $(if $(TRACES),--tracing retain-on-failure)
 
 .PHONY: help venv lab linkcheck book book-without-solutions test test-fast test-other-blas test-other-python refresh exercises bench serve
 
@@ -49,7 +51,7 @@ test-other-blas: $(STAMP)  ## strict nbval of chapters and solutions again, unde
 	$(PY) -m coursekit.blas run $(PY) -m coursekit.offline $(PY) -m pytest $(PYTEST_PARALLEL) chapters solutions
 
 test-other-python:  ## strict nbval of chapters and solutions on $(OTHER_PYTHON) (Colab's Python), in .venv-$(OTHER_PYTHON)
-	@command -v $(OTHER_PYTHON) >/dev/null || { echo "$(OTHER_PYTHON) not found: install it, or run make test-other-python OTHER_PYTHON=python3.12"; exit 1; }
+	@$(OTHER_PYTHON) -c "import sys" >/dev/null 2>&1 || { echo "$(OTHER_PYTHON) not found or does not run: install it, or give its path: make test-other-python OTHER_PYTHON=/path/to/python3.12"; exit 1; }
 	test -x $(OTHER_VENV)/bin/python || $(OTHER_PYTHON) -m venv $(OTHER_VENV)
 	$(OTHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@# modelscan declares Requires-Python <3.13 though its code runs there, so requirements.txt skips it on 3.13: install

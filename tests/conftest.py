@@ -2,9 +2,10 @@
 
 The browser tests use pytest-playwright's fixtures (``browser``, ``context``, ``page``): one Chromium per
 worker for the whole run, a fresh context (empty storage) and page per test. Only how that Chromium is
-launched is set here. With ``--tracing retain-on-failure --screenshot only-on-failure --output DIR`` (what
-``make test`` passes, DIR = test-results/, git-ignored) a failing browser test leaves its Playwright trace and a
-screenshot in DIR/<test id>/; open the trace with ``.venv/bin/playwright show-trace DIR/<test id>/trace.zip``.
+launched is set here. With ``--screenshot only-on-failure --output DIR`` (what ``make test`` passes, DIR =
+test-results/, git-ignored) a failing browser test leaves a screenshot in DIR/<test id>/, and with ``--tracing
+retain-on-failure`` (``make test TRACES=1``) its Playwright trace: ``.venv/bin/playwright show-trace
+DIR/<test id>/trace.zip``.
 """
 
 from __future__ import annotations
